@@ -38,7 +38,8 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 UNIT_HELPER_OBJ := $(call obj,$(UNIT_HELPER_SRC))
 
 .PHONY: all help deps test test-unit test-asan test-tsan test-system \
-	test-qemu test-fuzz lint format bench bench-driver run clean qemu guest
+	test-qemu test-fuzz fuzz lint format bench bench-driver run clean qemu guest \
+	qemu-shell
 
 all: $(LIBS_ALL) $(CTL_BIN) $(DAEMON_BIN) $(UNIT_BINS)
 
@@ -50,6 +51,9 @@ help:
 	@echo "make test-asan  unit tests under ASan+UBSan"
 	@echo "make test-tsan  threaded model/driver tests under TSan"
 	@echo "make test-system pytest system tests (sim cards)"
+	@echo "make test-qemu  guest end-to-end tests (QEMU, vIOMMU, 3 cards)"
+	@echo "make guest      build the QEMU guest image (build/guest/)"
+	@echo "make qemu-shell interactive guest with QEMU_CARDS (3) cards"
 	@echo "make test-fuzz  run every fuzz target over its corpus (+ a short fuzz)"
 	@echo "make lint       clang-format check"
 	@echo "make bench      every benchmark; writes docs/bench/"
@@ -114,7 +118,7 @@ test-asan:
 	  scripts/run-unit.sh build/asan/tests asan
 
 # TSan covers the threaded parts: the model's engines and the sim driver.
-TSAN_TESTS ?= model driver_sim pool
+TSAN_TESTS ?= model driver_sim pool op_aead keystore
 test-tsan:
 	$(MAKE) BUILD=build/tsan OPT=-O1 \
 	  EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
@@ -125,11 +129,25 @@ test-tsan:
 test-system: all
 	@scripts/run-pytest.sh tests/system
 
-test-qemu: all
+test-qemu: all qemu guest
 	@scripts/run-pytest.sh tests/qemu
+
+# ---- the QEMU guest (docs/guest.md) ------------------------------------------
+
+# Debian's kernel + busybox + our programs: build/guest/{vmlinuz,initramfs.cpio.gz}.
+guest: $(CTL_BIN) $(DAEMON_BIN)
+	@scripts/deps.sh qemu
+	@scripts/build-guest.sh
+
+# An interactive guest with QEMU_CARDS cards; Ctrl-A X quits.
+QEMU_CARDS ?= 3
+qemu-shell: qemu guest
+	@scripts/qemu-run-guest.sh -i -n $(QEMU_CARDS)
 
 test-fuzz:
 	@scripts/run-fuzz.sh
+
+fuzz: test-fuzz
 
 lint:
 	@scripts/lint.sh

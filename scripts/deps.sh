@@ -21,7 +21,7 @@ BASE_PKGS="build-essential pkg-config libssl-dev openssl libcmocka-dev libpci-de
  libclang-rt-14-dev valgrind curl gnutls-bin pciutils iproute2 procps"
 QEMU_PKGS="dpkg-dev devscripts seabios ipxe-qemu qemu-system-data busybox-static
  cpio gzip ninja-build libglib2.0-dev libslirp-dev libpixman-1-dev zlib1g-dev
- libfdt-dev python3-venv flex bison"
+ libfdt-dev python3-venv flex bison build-essential pkg-config libssl-dev xz-utils"
 PEER_PKGS="nginx-light haproxy stunnel4 wrk"
 
 as_root() {

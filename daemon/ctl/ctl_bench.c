@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tlscardctl bench <name>: dispatch, and what the benchmarks share (one
+ * sim card, a pipelined submit/complete loop, result output).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_bench.h"
+
+static const struct ctl_cmd *const benches[] = {
+	&ctl_bench_null,
+	&ctl_bench_aead,
+	&ctl_bench_digest,
+	&ctl_bench_lb,
+};
+
+#define NBENCHES (sizeof(benches) / sizeof(benches[0]))
+
+static void print_bench_help(FILE *out)
+{
+	fprintf(out, "usage: tlscardctl bench <name> [options] [--json]\n"
+		     "\n"
+		     "Driver benchmarks on sim cards.  Each measures the card\n"
+		     "path and its baseline side by side in one process; run\n"
+		     "'tlscardctl bench <name> --help' for its options.\n"
+		     "tools/bench_driver.py (make bench-driver) runs them all\n"
+		     "pinned with taskset and reports medians.\n"
+		     "\n"
+		     "benchmarks:\n");
+	for (size_t i = 0; i < NBENCHES; i++)
+		fprintf(out, "  %-8s %s\n", benches[i]->name + 6,
+			benches[i]->summary);
+}
+
+static int bench_run(const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	if (argc < 2) {
+		print_bench_help(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_bench_help(stdout);
+		return CTL_EXIT_OK;
+	}
+	for (size_t i = 0; i < NBENCHES; i++)
+		if (!strcmp(benches[i]->name + 6, argv[1]))
+			return benches[i]->run(benches[i], argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		return ctl_usage_error(cmd, "unknown option '%s' (the "
+					    "benchmark name comes first)",
+				       argv[1]);
+	return ctl_usage_error(cmd, "unknown benchmark '%s'", argv[1]);
+}
+
+const struct ctl_cmd ctl_cmd_bench = {
+	.name = "bench",
+	.summary = "driver benchmarks: null, aead, digest, lb",
+	.usage = "usage: tlscardctl bench <name> [options] [--json]\n",
+	.help = print_bench_help,
+	.run = bench_run,
+};
+
+void bench_emit(json_t *result, bool json)
+{
+	const char *key;
+	json_t *val;
+
+	if (json) {
+		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+						   JSON_REAL_PRECISION(6));
+		fputc('\n', stdout);
+		return;
+	}
+	json_object_foreach(result, key, val)
+	{
+		char *text = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY |
+						     JSON_REAL_PRECISION(6));
+
+		printf("%-28s %s\n", key, text ? text : "?");
+		free(text);
+	}
+}
+
+int bench_card_open(const struct ctl_cmd *cmd, const char *sim_spec,
+		    unsigned depth_log2, struct bench_card *bc)
+{
+	struct ctl_knobs knobs = { .all = sim_spec };
+	char err[256];
+	int ret;
+
+	memset(bc, 0, sizeof(*bc));
+	ret = ctl_cards_open(&bc->cards, "sim", &knobs, false, NULL, err,
+			     sizeof(err));
+	if (ret)
+		return ctl_fail(cmd, "%s", err);
+	bc->dev = bc->cards.dev[0];
+	bc->info = tc_dev_info(bc->dev);
+	if (depth_log2 > bc->info->max_ring_log2)
+		depth_log2 = bc->info->max_ring_log2;
+	ret = tc_qp_create(bc->dev, 0, depth_log2, &bc->qp);
+	if (ret) {
+		ctl_cards_close(&bc->cards);
+		return ctl_fail(cmd, "queue pair: %s", strerror(-ret));
+	}
+	return 0;
+}
+
+void bench_card_close(struct bench_card *bc)
+{
+	if (bc->qp)
+		tc_qp_destroy(bc->qp);
+	bc->qp = NULL;
+	ctl_cards_close(&bc->cards);
+}
+
+void bench_wait(struct tc_qp *qp, unsigned timeout_us)
+{
+	ctl_qp_wait(qp, timeout_us);
+}
+
+/* Completed jobs are pushed here by their done() and resubmitted. */
+struct pipe_state {
+	struct tc_job **ready;
+	unsigned nready;
+	bool timing;
+	uint64_t completed, errors;
+};
+
+static void pipe_job_done(struct tc_job *job)
+{
+	struct pipe_state *ps = job->user;
+
+	ps->ready[ps->nready++] = job;
+	if (ps->timing) {
+		ps->completed++;
+		if (job->status != TC_STS_OK)
+			ps->errors++;
+	}
+}
+
+int bench_pipeline(struct tc_qp *qp, struct tc_job *jobs, unsigned n,
+		   double seconds, struct bench_pipe_result *res)
+{
+	struct pipe_state ps = { 0 };
+	uint64_t start, end, last_progress;
+	unsigned outstanding = 0;
+
+	memset(res, 0, sizeof(*res));
+	ps.ready = calloc(n, sizeof(*ps.ready));
+	if (!ps.ready)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		jobs[i].done = pipe_job_done;
+		jobs[i].user = &ps;
+		ps.ready[ps.nready++] = &jobs[i];
+	}
+	ps.timing = true;
+	start = last_progress = tc_now_ns();
+	end = start + (uint64_t)(seconds * 1e9);
+	for (;;) {
+		uint64_t now = tc_now_ns();
+		unsigned got;
+
+		if (now >= end && ps.timing) {
+			ps.timing = false;
+			res->seconds = (double)(now - start) / 1e9;
+		}
+		/* Resubmit what came back, one doorbell for all of it. */
+		if (ps.timing && ps.nready) {
+			unsigned acc = tc_qp_submit(qp, ps.ready, ps.nready);
+
+			outstanding += acc;
+			memmove(ps.ready, ps.ready + acc,
+				(ps.nready - acc) * sizeof(*ps.ready));
+			ps.nready -= acc;
+			tc_qp_flush(qp);
+		}
+		if (!ps.timing && !outstanding)
+			break;
+		got = tc_qp_poll(qp, n);
+		outstanding -= got;
+		if (got) {
+			last_progress = now;
+			continue;
+		}
+		if (now - last_progress > 5000000000ull) {
+			free(ps.ready);
+			return -ETIMEDOUT;
+		}
+		res->waits++;
+		bench_wait(qp, 1000);
+	}
+	res->completed = ps.completed;
+	res->errors = ps.errors;
+	free(ps.ready);
+	return 0;
+}
+
+/* A finished job points its user field at itself. */
+static void one_done(struct tc_job *job)
+{
+	job->user = job;
+}
+
+int bench_run_one(struct tc_qp *qp, struct tc_job *job)
+{
+	uint64_t start = tc_now_ns();
+
+	job->done = one_done;
+	job->user = NULL;
+	if (tc_qp_submit(qp, &job, 1) != 1)
+		return -EAGAIN;
+	tc_qp_flush(qp);
+	while (job->user != job) {
+		if (tc_qp_poll(qp, 1))
+			continue;
+		/* On a timeout the job still belongs to the queue pair: the
+		 * caller keeps it alive until the queue pair is destroyed. */
+		if (tc_now_ns() - start > 10000000000ull)
+			return -ETIMEDOUT;
+		bench_wait(qp, 1000);
+	}
+	return 0;
+}
+
+int bench_parse_coalesce(const struct ctl_cmd *cmd, const char *arg,
+			 uint32_t *reg)
+{
+	unsigned count, us = 0;
+	char buf[32], *colon;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon = '\0';
+	if (ctl_parse_unsigned(cmd, "--coalesce", buf, 0,
+			       TC_QP_COALESCE_COUNT_MASK, &count) ||
+	    (colon && ctl_parse_unsigned(cmd, "--coalesce", colon + 1, 0,
+					 TC_QP_COALESCE_TIME_MASK, &us)))
+		return CTL_EXIT_USAGE;
+	*reg = count << TC_QP_COALESCE_COUNT_SHIFT |
+	       us << TC_QP_COALESCE_TIME_SHIFT;
+	return 0;
+}
+
+void bench_set_coalesce(struct bench_card *bc, uint32_t reg)
+{
+	/* queue 0 is the bench's queue pair (bench_card_open) */
+	tc_dev_write32(bc->dev, TC_QP_REG(0, TC_QP_COALESCE), reg);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tlscardctl bench: the driver benchmarks.  Each is a `struct ctl_cmd`
+ * named "bench <name>" (so its messages name it), listed in ctl_bench.c.
+ * Results are one JSON object (--json) or "key: value" lines; the numbers
+ * come from one process, card and CPU baseline side by side.
+ * tools/bench_driver.py runs them pinned, repeats them and takes medians.
+ */
+#ifndef CTL_BENCH_H
+#define CTL_BENCH_H
+
+#include <jansson.h>
+
+#include "ctl.h"
+
+extern const struct ctl_cmd ctl_bench_null;
+extern const struct ctl_cmd ctl_bench_aead;
+extern const struct ctl_cmd ctl_bench_digest;
+extern const struct ctl_cmd ctl_bench_lb;
+
+/* Options every bench takes. */
+#define BENCH_OPT_JSON	   0x200
+#define BENCH_OPT_SIM_SPEC 0x201
+
+/* Print the result: JSON object, or one "key: value" line per member. */
+void bench_emit(json_t *result, bool json);
+
+/* One sim card and one queue pair on it. */
+struct bench_card {
+	struct ctl_cards cards;
+	struct tc_dev *dev;
+	struct tc_qp *qp;
+	const struct tc_dev_info *info;
+};
+
+/* Open "sim" with knobs and a queue pair of 2^depth_log2; prints the
+ * error and returns CTL_EXIT_FAIL, or 0. */
+int bench_card_open(const struct ctl_cmd *cmd, const char *sim_spec,
+		    unsigned depth_log2, struct bench_card *bc);
+void bench_card_close(struct bench_card *bc);
+
+/*
+ * Keep `inflight` of the given jobs outstanding on the queue pair for
+ * `seconds` (each job is resubmitted as it completes, unchanged), then
+ * drain.  Counts completions inside the timed window and the window's
+ * exact length.  Jobs completing with a status other than OK are counted
+ * in *errors.  Returns 0, or -ETIMEDOUT if the card stopped completing.
+ */
+struct bench_pipe_result {
+	uint64_t completed, errors, waits;
+	double seconds;
+};
+int bench_pipeline(struct tc_qp *qp, struct tc_job *jobs, unsigned n,
+		   double seconds, struct bench_pipe_result *res);
+
+/*
+ * "COUNT[:US]": interrupt coalescing for the bench's queue (the
+ * COALESCE register, which may change while the queue runs).  The
+ * default is whatever the driver programs; the option exists to show how
+ * much of the card path's cost is interrupts.  0 or CTL_EXIT_USAGE.
+ */
+int bench_parse_coalesce(const struct ctl_cmd *cmd, const char *arg,
+			 uint32_t *reg);
+void bench_set_coalesce(struct bench_card *bc, uint32_t reg);
+
+/* Run one job to completion (bounded wait): 0 or -ETIMEDOUT/-EAGAIN. */
+int bench_run_one(struct tc_qp *qp, struct tc_job *job);
+
+/* Wait for a queue pair's eventfd up to timeout_us (no busy wait: on one
+ * core the card's engines need the CPU). */
+void bench_wait(struct tc_qp *qp, unsigned timeout_us);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the CPU offload backend, shared by its three files
+ * (hashes/KDFs, public-key ops, AEAD).  Every EVP algorithm object is
+ * fetched once at create time; the contexts a step needs are kept and
+ * reset, so a handshake or a record allocates nothing of its own here
+ * beyond what libcrypto's EVP_PKEY API requires.
+ */
+#ifndef TLS_OFFLOAD_CPU_H
+#define TLS_OFFLOAD_CPU_H
+
+#include <openssl/evp.h>
+
+#include "tls_offload.h"
+
+struct tls_offload_cpu {
+	struct tls_offload base;
+	EVP_MD *md[TLS_HASH_COUNT];
+	EVP_MAC *mac;
+	EVP_MAC_CTX *hmac[TLS_HASH_COUNT];
+	EVP_MD_CTX *mdctx;  /* digest() scratch */
+	EVP_MD_CTX *mdcopy; /* checkpoint snapshots */
+	EVP_MD_CTX *signctx;
+	EVP_CIPHER *cipher[TLS_AEAD_COUNT];
+	EVP_PKEY_CTX *p256_gen; /* P-256 keygen context, initialised once */
+	EVP_PKEY *p256_params;  /* group parameters for peer keys */
+	EVP_PKEY_CTX *x25519_gen;
+};
+
+static inline struct tls_offload_cpu *tls_cpu(struct tls_offload *o)
+{
+	return (struct tls_offload_cpu *)o;
+}
+
+/* tls_offload_cpu_pk.c */
+TLS_RESULT tls_cpu_ecdh_keygen(struct tls_offload *o, uint16_t group,
+                               struct tls_ecdh_key *key, uint8_t *pub,
+                               size_t *pub_len);
+TLS_RESULT tls_cpu_ecdh_derive(struct tls_offload *o, struct tls_ecdh_key *key,
+                               const uint8_t *peer, size_t peer_len,
+                               uint8_t *secret, size_t *secret_len);
+void tls_cpu_ecdh_free(struct tls_offload *o, struct tls_ecdh_key *key);
+TLS_RESULT tls_cpu_sign(struct tls_offload *o, EVP_PKEY *pkey, uint16_t scheme,
+                        const uint8_t *msg, size_t msg_len, uint8_t *sig,
+                        size_t *sig_len);
+TLS_RESULT tls_cpu_verify(struct tls_offload *o, EVP_PKEY *pkey,
+                          uint16_t scheme, const uint8_t *msg, size_t msg_len,
+                          const uint8_t *sig, size_t sig_len);
+TLS_RESULT tls_cpu_pk_init(struct tls_offload_cpu *c);
+void tls_cpu_pk_fini(struct tls_offload_cpu *c);
+
+/* tls_offload_cpu_aead.c */
+TLS_RESULT tls_cpu_aead_key_set(struct tls_offload *o, struct tls_aead_key *k,
+                                enum tls_aead alg, bool seal,
+                                const uint8_t *key);
+void tls_cpu_aead_key_clear(struct tls_offload *o, struct tls_aead_key *k);
+TLS_RESULT tls_cpu_aead_seal(struct tls_offload *o, struct tls_aead_job *j);
+TLS_RESULT tls_cpu_aead_open(struct tls_offload *o, struct tls_aead_job *j);
+size_t tls_cpu_aead_batch(struct tls_offload *o, struct tls_aead_job *jobs,
+                          size_t n);
+
+#endif /* TLS_OFFLOAD_CPU_H */

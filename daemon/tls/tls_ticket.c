@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/* Session tickets and the ticket key ring; see tls_ticket.h. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "tls_proto.h"
+#include "tls_ticket.h"
+
+#define TLS_TICKET_FORMAT 1
+
+tls_result tls_ticket_keys_rotate(struct tls_config *cfg, time_t now)
+{
+	struct tls_offload *o = cfg->off;
+	struct tls_ticket_key *cur = &cfg->tickets[0];
+	struct tls_ticket_key *old = &cfg->tickets[TLS_TICKET_KEYS - 1];
+	uint8_t key[32];
+	tls_result r;
+
+	if (cur->valid && now - cur->created < (time_t)cfg->ticket_rotate_secs)
+		return TLS_OK;
+	o->ops->aead_key_clear(o, &old->seal);
+	o->ops->aead_key_clear(o, &old->open);
+	memmove(&cfg->tickets[1], &cfg->tickets[0],
+	        (TLS_TICKET_KEYS - 1) * sizeof(cfg->tickets[0]));
+	memset(cur, 0, sizeof(*cur));
+	TLS_ENSURE(RAND_bytes(cur->name, sizeof(cur->name)) == 1 &&
+	               RAND_bytes(key, sizeof(key)) == 1,
+	           TLS_ERR_CRYPTO);
+	r = o->ops->aead_key_set(o, &cur->seal, TLS_AEAD_AES_256_GCM, true,
+	                         key);
+	if (tls_is_ok(r))
+		r = o->ops->aead_key_set(o, &cur->open, TLS_AEAD_AES_256_GCM,
+		                         false, key);
+	OPENSSL_cleanse(key, sizeof(key));
+	TLS_GUARD(r);
+	cur->created = now;
+	cur->valid = true;
+	return TLS_OK;
+}
+
+tls_result tls_ticket_seal(struct tls_config *cfg, const struct tls_session *s,
+                           uint8_t *out, size_t cap, size_t *len)
+{
+	struct tls_offload *o = cfg->off;
+	struct tls_ticket_key *k = &cfg->tickets[0];
+	uint8_t state[128 + 256];
+	struct tls_writer w;
+	struct tls_aead_job job = {0};
+	struct tls_iov in;
+	size_t hdr = TLS_TICKET_NAME_LEN + TLS_AEAD_NONCE_LEN;
+
+	TLS_GUARD(tls_ticket_keys_rotate(cfg, time(NULL)));
+	tls_writer_init(&w, state, sizeof(state));
+	TLS_GUARD(tls_write_u8(&w, TLS_TICKET_FORMAT));
+	TLS_GUARD(tls_write_u16(&w, s->version));
+	TLS_GUARD(tls_write_u16(&w, s->suite));
+	TLS_GUARD(tls_write_u64(&w, s->issued));
+	TLS_GUARD(tls_write_u32(&w, s->age_add));
+	TLS_GUARD(tls_write_u8(&w, s->secret_len));
+	TLS_GUARD(tls_write_bytes(&w, s->secret, s->secret_len));
+	TLS_GUARD(tls_write_u8(&w, s->ems));
+	TLS_GUARD(tls_write_u8(&w, s->alpn_len));
+	TLS_GUARD(tls_write_bytes(&w, s->alpn, s->alpn_len));
+	TLS_ENSURE(cap >= hdr + w.len + TLS_AEAD_TAG_LEN, TLS_ERR_SPACE);
+	memcpy(out, k->name, TLS_TICKET_NAME_LEN);
+	TLS_ENSURE(RAND_bytes(out + TLS_TICKET_NAME_LEN, TLS_AEAD_NONCE_LEN) ==
+	               1,
+	           TLS_ERR_CRYPTO);
+	memcpy(job.nonce, out + TLS_TICKET_NAME_LEN, TLS_AEAD_NONCE_LEN);
+	in = (struct tls_iov){state, w.len};
+	job.key = &k->seal;
+	job.aad = out;
+	job.aad_len = TLS_TICKET_NAME_LEN;
+	job.in = &in;
+	job.nin = 1;
+	job.out = out + hdr;
+	job.len = w.len;
+	TLS_GUARD(o->ops->aead_seal(o, &job));
+	OPENSSL_cleanse(state, sizeof(state));
+	*len = hdr + w.len + TLS_AEAD_TAG_LEN;
+	return TLS_OK;
+}
+
+static TLS_RESULT tls_ticket_parse(const uint8_t *p, size_t n,
+                                   struct tls_session *s)
+{
+	struct tls_reader r;
+	uint8_t fmt, ems;
+
+	tls_reader_init(&r, p, n);
+	TLS_GUARD(tls_read_u8(&r, &fmt));
+	TLS_ENSURE(fmt == TLS_TICKET_FORMAT, TLS_ERR_DECODE);
+	TLS_GUARD(tls_read_u16(&r, &s->version));
+	TLS_GUARD(tls_read_u16(&r, &s->suite));
+	TLS_GUARD(tls_read_u64(&r, &s->issued));
+	TLS_GUARD(tls_read_u32(&r, &s->age_add));
+	TLS_GUARD(tls_read_u8(&r, &s->secret_len));
+	TLS_ENSURE(s->secret_len && s->secret_len <= TLS_MAX_HASH_LEN,
+	           TLS_ERR_DECODE);
+	TLS_GUARD(tls_read_copy(&r, s->secret, s->secret_len));
+	TLS_GUARD(tls_read_u8(&r, &ems));
+	s->ems = ems != 0;
+	TLS_GUARD(tls_read_u8(&r, &s->alpn_len));
+	TLS_GUARD(tls_read_copy(&r, s->alpn, s->alpn_len));
+	return tls_reader_done(&r);
+}
+
+tls_result tls_ticket_open(struct tls_config *cfg, const uint8_t *ticket,
+                           size_t len, time_t now, struct tls_session *s)
+{
+	struct tls_offload *o = cfg->off;
+	size_t hdr = TLS_TICKET_NAME_LEN + TLS_AEAD_NONCE_LEN;
+	uint8_t buf[TLS_TICKET_MAX];
+	struct tls_aead_job job = {0};
+	struct tls_iov in;
+	struct tls_ticket_key *k = NULL;
+	tls_result r;
+
+	TLS_ENSURE(len > hdr + TLS_AEAD_TAG_LEN && len <= sizeof(buf),
+	           TLS_ERR_DECODE);
+	for (unsigned i = 0; i < TLS_TICKET_KEYS && !k; i++)
+		if (cfg->tickets[i].valid &&
+		    CRYPTO_memcmp(cfg->tickets[i].name, ticket,
+		                  TLS_TICKET_NAME_LEN) == 0)
+			k = &cfg->tickets[i];
+	TLS_ENSURE(k, TLS_ERR_DECODE);
+	memcpy(buf, ticket + hdr, len - hdr);
+	memcpy(job.nonce, ticket + TLS_TICKET_NAME_LEN, TLS_AEAD_NONCE_LEN);
+	in = (struct tls_iov){buf, len - hdr};
+	job.key = &k->open;
+	job.aad = ticket;
+	job.aad_len = TLS_TICKET_NAME_LEN;
+	job.in = &in;
+	job.nin = 1;
+	job.out = buf;
+	job.len = len - hdr;
+	TLS_ENSURE(tls_is_ok(o->ops->aead_open(o, &job)), TLS_ERR_DECODE);
+	r = tls_ticket_parse(buf, len - hdr - TLS_AEAD_TAG_LEN, s);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	TLS_GUARD(r);
+	TLS_ENSURE((uint64_t)now >= s->issued &&
+	               (uint64_t)now - s->issued <= TLS_TICKET_LIFETIME,
+	           TLS_ERR_DECODE);
+	return TLS_OK;
+}

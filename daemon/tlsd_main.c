@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/* tlscardd: command line, configuration loading and start-up. */
+#include <getopt.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tlsd.h"
+
+#define EXIT_USAGE 2
+
+bool tlsd_verbose;
+
+void tlsd_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tlscardd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void tlsd_usage(FILE *f)
+{
+	fputs(
+	    "usage: tlscardd --listen ADDR:PORT --cert FILE --key FILE\n"
+	    "                [--cert FILE --key FILE ...] --backend ADDR:PORT\n"
+	    "                [--cards none] [--client-ca FILE] [--alpn PROTO]\n"
+	    "                [--incremental-transcript] [--no-tickets]\n"
+	    "                [--tls13-only] [--stats-on-exit] [--verbose]\n"
+	    "\n"
+	    "Terminates TLS 1.3 (ECDHE X25519/P-256; AES-GCM, ChaCha20-\n"
+	    "Poly1305; ECDSA P-256 or RSA certificates) and proxies the\n"
+	    "plaintext to a TCP backend.  Several --cert/--key pairs are\n"
+	    "chosen among by SNI; the first is the default.\n"
+	    "\n"
+	    "  --listen ADDR:PORT   address to accept TLS on ([v6]:port ok)\n"
+	    "  --cert FILE          PEM certificate chain (leaf first)\n"
+	    "  --key FILE           PEM private key of the preceding --cert\n"
+	    "  --backend ADDR:PORT  plain TCP server to forward to\n"
+	    "  --cards none         crypto on the CPU (the only mode so far)\n"
+	    "  --client-ca FILE     require client certificates from this CA\n"
+	    "  --alpn PROTO         accept this ALPN protocol (repeatable)\n"
+	    "  --incremental-transcript  hash per message (M1 baseline)\n"
+	    "  --no-tickets         do not issue session tickets\n"
+	    "  --tls13-only         refuse TLS 1.2 clients\n"
+	    "  --stats-on-exit      print counters when stopping\n"
+	    "  --verbose            log every handshake and every failure\n"
+	    "  --help               this text\n",
+	    f);
+}
+
+int tlsd_parse_addr(const char *arg, const char *flag, struct tlsd_addr *a)
+{
+	char host[128];
+	const char *port;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *res;
+	size_t hlen;
+	int rc;
+
+	if (arg[0] == '[') {
+		const char *end = strchr(arg, ']');
+
+		if (!end || end[1] != ':')
+			goto bad;
+		hlen = (size_t)(end - arg - 1);
+		memcpy(host, arg + 1, hlen < sizeof(host) ? hlen : 0);
+		port = end + 2;
+	} else {
+		const char *colon = strrchr(arg, ':');
+
+		if (!colon)
+			goto bad;
+		hlen = (size_t)(colon - arg);
+		port = colon + 1;
+		if (hlen < sizeof(host))
+			memcpy(host, arg, hlen);
+	}
+	if (hlen == 0 || hlen >= sizeof(host) || !*port ||
+	    strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
+		goto bad;
+	host[hlen] = 0;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc) {
+		tlsd_log("%s %s: %s", flag, arg, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
+	a->len = res->ai_addrlen;
+	snprintf(a->text, sizeof(a->text), "%s", arg);
+	freeaddrinfo(res);
+	return 0;
+bad:
+	tlsd_log("%s %s: expected HOST:PORT or [V6ADDR]:PORT", flag, arg);
+	return -1;
+}
+
+enum {
+	OPT_LISTEN = 256,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_BACKEND,
+	OPT_CARDS,
+	OPT_CLIENT_CA,
+	OPT_ALPN,
+	OPT_INCREMENTAL,
+	OPT_NO_TICKETS,
+	OPT_TLS13_ONLY,
+	OPT_STATS,
+	OPT_VERBOSE,
+	OPT_HELP,
+};
+
+static const struct option tlsd_longopts[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"cards", required_argument, NULL, OPT_CARDS},
+    {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
+    {"alpn", required_argument, NULL, OPT_ALPN},
+    {"incremental-transcript", no_argument, NULL, OPT_INCREMENTAL},
+    {"no-tickets", no_argument, NULL, OPT_NO_TICKETS},
+    {"tls13-only", no_argument, NULL, OPT_TLS13_ONLY},
+    {"stats-on-exit", no_argument, NULL, OPT_STATS},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int tlsd_parse_args(int argc, char **argv, struct tlsd_options *o)
+{
+	bool have_listen = false, have_backend = false;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "hv", tlsd_longopts, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case OPT_LISTEN:
+			if (tlsd_parse_addr(optarg, "--listen", &o->listen))
+				return EXIT_USAGE;
+			have_listen = true;
+			break;
+		case OPT_BACKEND:
+			if (tlsd_parse_addr(optarg, "--backend", &o->backend))
+				return EXIT_USAGE;
+			have_backend = true;
+			break;
+		case OPT_CERT:
+			if (o->ncerts == TLS_MAX_CERTS) {
+				tlsd_log("at most %d --cert", TLS_MAX_CERTS);
+				return EXIT_USAGE;
+			}
+			if (o->ncerts != o->nkeys) {
+				tlsd_log("--cert %s: the previous --cert has "
+				         "no --key",
+				         optarg);
+				return EXIT_USAGE;
+			}
+			o->certs[o->ncerts++] = optarg;
+			break;
+		case OPT_KEY:
+			if (o->nkeys >= o->ncerts) {
+				tlsd_log("--key %s: give --cert first", optarg);
+				return EXIT_USAGE;
+			}
+			o->keys[o->nkeys++] = optarg;
+			break;
+		case OPT_CARDS:
+			if (strcmp(optarg, "none") != 0) {
+				tlsd_log("--cards %s: card offload is not "
+				         "available yet; use --cards none",
+				         optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_CLIENT_CA: o->client_ca = optarg; break;
+		case OPT_ALPN:
+			if (o->nalpn == TLS_MAX_ALPN) {
+				tlsd_log("at most %d --alpn", TLS_MAX_ALPN);
+				return EXIT_USAGE;
+			}
+			o->alpn[o->nalpn++] = optarg;
+			break;
+		case OPT_INCREMENTAL: o->incremental = true; break;
+		case OPT_NO_TICKETS: o->no_tickets = true; break;
+		case OPT_TLS13_ONLY: o->tls13_only = true; break;
+		case OPT_STATS: o->stats_on_exit = true; break;
+		case 'v':
+		case OPT_VERBOSE: o->verbose = true; break;
+		case 'h':
+		case OPT_HELP: tlsd_usage(stdout); return -1;
+		default:
+			if (optopt && optopt < 256)
+				tlsd_log("unknown option -%c", optopt);
+			else
+				tlsd_log("unknown option or missing argument: "
+				         "%s",
+				         argv[optind - 1]);
+			tlsd_log("try --help");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		tlsd_log("unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!have_listen || !have_backend || !o->ncerts) {
+		tlsd_log("--listen, --backend and at least one --cert/--key "
+		         "pair are required (try --help)");
+		return EXIT_USAGE;
+	}
+	if (o->ncerts != o->nkeys) {
+		tlsd_log("--cert %s has no --key", o->certs[o->ncerts - 1]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int tlsd_load(const struct tlsd_options *o, struct tls_config *cfg)
+{
+	for (unsigned i = 0; i < o->ncerts; i++) {
+		if (tls_is_err(
+		        tls_config_add_cert(cfg, o->certs[i], o->keys[i]))) {
+			tlsd_log("%s", tls_config_error());
+			return EXIT_USAGE;
+		}
+	}
+	if (o->client_ca &&
+	    tls_is_err(tls_config_set_client_ca(cfg, o->client_ca))) {
+		tlsd_log("--client-ca: %s", tls_config_error());
+		return EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < o->nalpn; i++) {
+		if (tls_is_err(tls_config_add_alpn(cfg, o->alpn[i]))) {
+			tlsd_log("--alpn: %s", tls_config_error());
+			return EXIT_USAGE;
+		}
+	}
+	cfg->incremental_transcript = o->incremental;
+	cfg->tickets_enabled = !o->no_tickets;
+	cfg->enable_tls12 = !o->tls13_only;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct tlsd_options opt = {0};
+	struct tls_config cfg;
+	struct tls_offload *off;
+	int rc = tlsd_parse_args(argc, argv, &opt);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	tlsd_verbose = opt.verbose;
+	off = tls_offload_cpu_create();
+	if (!off) {
+		tlsd_log("cannot set up libcrypto (CPU offload)");
+		return 1;
+	}
+	if (tls_is_err(tls_config_init(&cfg, off))) {
+		tlsd_log("configuration: %s",
+		         tls_error_message(tls_error_last()));
+		tls_offload_destroy(off);
+		return 1;
+	}
+	rc = tlsd_load(&opt, &cfg);
+	if (!rc)
+		rc = tlsd_run(&opt, &cfg);
+	tls_config_free(&cfg);
+	tls_offload_destroy(off);
+	return rc;
+}

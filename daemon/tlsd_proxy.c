@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tlscardd's event loop: one thread, non-blocking sockets, edge-triggered
+ * epoll.  Each connection pairs a TLS client socket with a backend socket
+ * (connected while the handshake runs) and is "pumped" until neither side
+ * can make progress.  Server flights go out in one send() each; the count
+ * of sends before the handshake completes is logged per handshake.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "tls_conn.h"
+#include "tlsd.h"
+
+#define TLSD_BACKEND_BUF 16384
+#define TLSD_MAX_EVENTS  64
+
+struct tlsd_conn {
+	int cfd, bfd;
+	bool backend_up; /* connect() finished */
+	bool client_eof, backend_eof, backend_shut;
+	bool logged;
+	bool closed;            /* stale events of this batch must skip it */
+	unsigned flight_writes; /* sends to the client before established */
+	struct tls_conn tls;
+	uint8_t bbuf[TLSD_BACKEND_BUF]; /* backend -> client plaintext */
+	size_t blen, boff;
+	struct tlsd_conn *next_free;
+};
+
+struct tlsd {
+	const struct tlsd_options *opt;
+	struct tls_config *cfg;
+	int epfd, lfd;
+	struct tlsd_stats st;
+	struct tlsd_conn *free_list; /* reused: no allocation per accept */
+	struct tlsd_conn *closing;   /* closed in this batch of events */
+};
+
+static volatile sig_atomic_t tlsd_stop;
+
+static void tlsd_on_signal(int sig)
+{
+	(void)sig;
+	tlsd_stop = 1;
+}
+
+/* epoll tags: the listener is NULL; sockets are the conn pointer + side. */
+static void *tlsd_tag(struct tlsd_conn *c, bool backend)
+{
+	return (void *)((uintptr_t)c | (backend ? 1 : 0));
+}
+
+static int tlsd_listen(struct tlsd *d)
+{
+	const struct tlsd_addr *a = &d->opt->listen;
+	int one = 1;
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0) {
+		tlsd_log("socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) ||
+	    listen(fd, 512)) {
+		tlsd_log("--listen %s: %s", a->text, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void tlsd_conn_close(struct tlsd *d, struct tlsd_conn *c)
+{
+	if (!c->logged && !tls_conn_established(&c->tls)) {
+		d->st.failed++;
+		if (tlsd_verbose)
+			tlsd_log("conn %d: handshake failed: %s (%s) at %s, "
+			         "sent alert %s, received alert %s",
+			         c->cfd, tls_error_name(c->tls.error),
+			         tls_error_message(c->tls.error),
+			         c->tls.error_where ? c->tls.error_where : "-",
+			         c->tls.alert_sent == TLS_ALERT_NONE
+			             ? "none"
+			             : tls_alert_name(c->tls.alert_sent),
+			         c->tls.alert_received == TLS_ALERT_NONE
+			             ? "none"
+			             : tls_alert_name(c->tls.alert_received));
+	}
+	d->st.closed++;
+	close(c->cfd);
+	if (c->bfd >= 0)
+		close(c->bfd);
+	tls_conn_reset(&c->tls);
+	c->closed = true;
+	c->next_free = d->closing;
+	d->closing = c;
+}
+
+static void tlsd_log_handshake(struct tlsd *d, struct tlsd_conn *c)
+{
+	struct tls_conn *t = &c->tls;
+
+	c->logged = true;
+	d->st.handshakes++;
+	d->st.resumed += t->resumed;
+	d->st.digest_calls += t->stats.digest_calls;
+	d->st.flight_writes += c->flight_writes;
+	if (!tlsd_verbose)
+		return;
+	tlsd_log("conn %d: handshake version=%s suite=%s group=%s "
+	         "resumed=%d digest_calls=%u flight_writes=%u sni=%s alpn=%s "
+	         "client_cert=%d",
+	         c->cfd, t->version == TLS_VERSION_13 ? "TLSv1.3" : "TLSv1.2",
+	         tls_suite_name(t->suite), tls_group_name(t->group), t->resumed,
+	         t->stats.digest_calls, c->flight_writes,
+	         t->sni[0] ? t->sni : "-", t->alpn ? t->alpn : "-",
+	         t->peer_cert_verified);
+}
+
+/* Returns true when something moved. */
+static bool tlsd_flush_client(struct tlsd *d, struct tlsd_conn *c, bool *dead)
+{
+	const uint8_t *p;
+	size_t n = tls_conn_out_peek(&c->tls, &p);
+	ssize_t w;
+
+	if (!n)
+		return false;
+	/* The whole pending flight in one send (M2). */
+	w = send(c->cfd, p, n, MSG_NOSIGNAL);
+	if (w < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			*dead = true;
+		return false;
+	}
+	if (!tls_conn_established(&c->tls))
+		c->flight_writes++;
+	d->st.bytes_out += (size_t)w;
+	tls_conn_out_consume(&c->tls, (size_t)w);
+	return true;
+}
+
+static bool tlsd_read_client(struct tlsd *d, struct tlsd_conn *c, bool *dead)
+{
+	size_t room;
+	uint8_t *p;
+	ssize_t r;
+
+	if (c->client_eof)
+		return false;
+	p = tls_conn_in_space(&c->tls, &room);
+	if (!room)
+		return false;
+	r = recv(c->cfd, p, room, 0);
+	if (r == 0) {
+		c->client_eof = true;
+		return true;
+	}
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			*dead = true;
+		return false;
+	}
+	d->st.bytes_in += (size_t)r;
+	tls_conn_in_commit(&c->tls, (size_t)r);
+	return true;
+}
+
+static bool tlsd_to_backend(struct tlsd_conn *c, bool *dead)
+{
+	const uint8_t *p;
+	size_t n = tls_conn_app_peek(&c->tls, &p);
+	ssize_t w;
+
+	if (!n || !c->backend_up)
+		return false;
+	w = send(c->bfd, p, n, MSG_NOSIGNAL);
+	if (w < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			*dead = true;
+		return false;
+	}
+	tls_conn_app_consume(&c->tls, (size_t)w);
+	return true;
+}
+
+static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
+{
+	bool moved = false;
+	ssize_t r;
+
+	if (c->backend_up && !c->backend_eof && c->blen == 0 &&
+	    tls_conn_established(&c->tls)) {
+		r = recv(c->bfd, c->bbuf, sizeof(c->bbuf), 0);
+		if (r == 0) {
+			c->backend_eof = true;
+			moved = true;
+		} else if (r > 0) {
+			c->blen = (size_t)r;
+			c->boff = 0;
+			moved = true;
+		} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			*dead = true;
+		}
+	}
+	if (c->blen) {
+		size_t n = c->blen - c->boff,
+		       room = tls_conn_send_room(&c->tls);
+
+		if (n > room)
+			n = room;
+		if (n) {
+			if (tls_is_err(
+			        tls_conn_send(&c->tls, c->bbuf + c->boff, n))) {
+				*dead = true;
+				return false;
+			}
+			c->boff += n;
+			if (c->boff == c->blen)
+				c->blen = c->boff = 0;
+			moved = true;
+		}
+	}
+	if (c->backend_eof && !c->blen && tls_conn_established(&c->tls) &&
+	    !c->tls.close_sent) {
+		if (tls_is_err(tls_conn_close(&c->tls)))
+			*dead = true;
+		moved = true;
+	}
+	return moved;
+}
+
+static void tlsd_backend_connected(struct tlsd_conn *c, bool *dead)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (c->backend_up || c->bfd < 0)
+		return;
+	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+		if (err != EINPROGRESS && err != EALREADY) {
+			if (tlsd_verbose)
+				tlsd_log("conn %d: backend: %s", c->cfd,
+				         strerror(err));
+			*dead = true;
+		}
+		return;
+	}
+	c->backend_up = true;
+}
+
+static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
+{
+	bool dead = false, moved;
+	unsigned rounds = 0;
+
+	tlsd_backend_connected(c, &dead);
+	do {
+		moved = tlsd_read_client(d, c, &dead);
+		if (tls_is_err(tls_conn_process(&c->tls))) {
+			/* The alert (if any) is queued: send it, then close. */
+			tlsd_flush_client(d, c, &dead);
+			tlsd_conn_close(d, c);
+			return;
+		}
+		if (tls_conn_established(&c->tls) && !c->logged) {
+			tlsd_flush_client(d, c, &dead);
+			tlsd_log_handshake(d, c);
+		}
+		moved |= tlsd_to_backend(c, &dead);
+		moved |= tlsd_from_backend(c, &dead);
+		moved |= tlsd_flush_client(d, c, &dead);
+		if ((c->client_eof || c->tls.state == TLS_ST_CLOSED) &&
+		    c->backend_up && !c->backend_shut && !c->tls.app_len) {
+			shutdown(c->bfd, SHUT_WR);
+			c->backend_shut = true;
+		}
+	} while (moved && !dead && ++rounds < 64);
+	if (dead || (c->client_eof && !tls_conn_established(&c->tls)) ||
+	    ((c->client_eof || c->tls.state == TLS_ST_CLOSED) &&
+	     c->backend_eof && !c->blen)) {
+		tlsd_flush_client(d, c, &dead);
+		tlsd_conn_close(d, c);
+		return;
+	}
+	if (rounds >= 64) {
+		/* Fairness: come back after other connections had a turn. */
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT |
+		                                   EPOLLET | EPOLLRDHUP,
+		                         .data.ptr = tlsd_tag(c, false)};
+
+		epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->cfd, &ev);
+	}
+}
+
+static struct tlsd_conn *tlsd_conn_get(struct tlsd *d)
+{
+	struct tlsd_conn *c = d->free_list;
+
+	if (c) {
+		d->free_list = c->next_free;
+		return c;
+	}
+	return calloc(1, sizeof(*c));
+}
+
+static void tlsd_accept(struct tlsd *d)
+{
+	for (;;) {
+		int fd = accept4(d->lfd, NULL, NULL, SOCK_NONBLOCK), one = 1;
+		struct tlsd_conn *c;
+		struct epoll_event ev;
+
+		if (fd < 0)
+			return;
+		d->st.accepted++;
+		c = tlsd_conn_get(d);
+		if (!c || tls_is_err(tls_conn_init_server(&c->tls, d->cfg))) {
+			tlsd_log("out of memory for a connection");
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->cfd = fd;
+		c->backend_up = c->client_eof = c->backend_eof = false;
+		c->backend_shut = c->logged = c->closed = false;
+		c->flight_writes = 0;
+		c->blen = c->boff = 0;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/* Connect to the backend while the handshake runs. */
+		c->bfd = socket(d->opt->backend.ss.ss_family,
+		                SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (c->bfd < 0 ||
+		    (connect(c->bfd,
+		             (const struct sockaddr *)&d->opt->backend.ss,
+		             d->opt->backend.len) &&
+		     errno != EINPROGRESS)) {
+			if (tlsd_verbose)
+				tlsd_log("conn %d: backend %s: %s", fd,
+				         d->opt->backend.text, strerror(errno));
+			tlsd_conn_close(d, c);
+			continue;
+		}
+		setsockopt(c->bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		ev = (struct epoll_event){.events = EPOLLIN | EPOLLOUT |
+		                                    EPOLLET | EPOLLRDHUP,
+		                          .data.ptr = tlsd_tag(c, false)};
+		epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+		ev.data.ptr = tlsd_tag(c, true);
+		epoll_ctl(d->epfd, EPOLL_CTL_ADD, c->bfd, &ev);
+	}
+}
+
+static void tlsd_print_stats(const struct tlsd *d)
+{
+	const struct tls_offload_stats *o = &d->cfg->off->stats;
+
+	tlsd_log("stats: accepted=%llu handshakes=%llu resumed=%llu "
+	         "failed=%llu digest_calls=%llu flight_writes=%llu "
+	         "bytes_in=%llu bytes_out=%llu",
+	         (unsigned long long)d->st.accepted,
+	         (unsigned long long)d->st.handshakes,
+	         (unsigned long long)d->st.resumed,
+	         (unsigned long long)d->st.failed,
+	         (unsigned long long)d->st.digest_calls,
+	         (unsigned long long)d->st.flight_writes,
+	         (unsigned long long)d->st.bytes_in,
+	         (unsigned long long)d->st.bytes_out);
+	tlsd_log("offload cpu: digests=%llu hmacs=%llu ecdh=%llu/%llu "
+	         "signs=%llu verifies=%llu sealed=%llu opened=%llu "
+	         "batches=%llu",
+	         (unsigned long long)o->digest_calls,
+	         (unsigned long long)o->hmac_calls,
+	         (unsigned long long)o->ecdh_keygens,
+	         (unsigned long long)o->ecdh_derives,
+	         (unsigned long long)o->signs, (unsigned long long)o->verifies,
+	         (unsigned long long)o->records_sealed,
+	         (unsigned long long)o->records_opened,
+	         (unsigned long long)o->batches);
+}
+
+int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
+{
+	struct tlsd d = {.opt = opt, .cfg = cfg};
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	struct sigaction sa = {.sa_handler = tlsd_on_signal};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.lfd = tlsd_listen(&d);
+	if (d.lfd < 0)
+		return 1;
+	d.epfd = epoll_create1(0);
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.lfd, &ev);
+	tlsd_log("listening on %s, backend %s, %u certificate(s)%s",
+	         opt->listen.text, opt->backend.text, cfg->ncerts,
+	         cfg->client_ca ? ", client certificates required" : "");
+	while (!tlsd_stop) {
+		struct epoll_event evs[TLSD_MAX_EVENTS];
+		int n = epoll_wait(d.epfd, evs, TLSD_MAX_EVENTS, 1000);
+
+		for (int i = 0; i < n; i++) {
+			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
+
+			if (!tag) {
+				tlsd_accept(&d);
+				continue;
+			}
+			struct tlsd_conn *c =
+			    (struct tlsd_conn *)(tag & ~(uintptr_t)1);
+
+			if (!c->closed)
+				tlsd_pump(&d, c);
+		}
+		/* Only now can closed connections be reused. */
+		while (d.closing) {
+			struct tlsd_conn *c = d.closing;
+
+			d.closing = c->next_free;
+			c->next_free = d.free_list;
+			d.free_list = c;
+		}
+		if (tls_is_err(tls_ticket_keys_rotate(cfg, time(NULL))))
+			tlsd_log("ticket key rotation failed: %s",
+			         tls_error_message(tls_error_last()));
+	}
+	if (opt->stats_on_exit)
+		tlsd_print_stats(&d);
+	close(d.lfd);
+	close(d.epfd);
+	return 0;
+}

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sim backend's IOMMU: a table of {iova, len, va} that the in-process
+ * model's bus callbacks consult.  Every access must lie wholly inside one
+ * mapping, or it is -EFAULT (a DMA fault), never a stray pointer.
+ *
+ * The engines call the lookups concurrently, so the table sits behind a
+ * reader/writer lock: lookups and copies hold it shared, map/unmap hold it
+ * exclusive.  Copies happen under the lock so that a buffer cannot be
+ * unmapped and freed in the middle of one.
+ *
+ * Device writes are done with release atomic stores and followed by a
+ * release increment of write_seq; the host's completion poll loads the
+ * completion and write_seq with acquire order.  On x86 these are plain
+ * moves; they tell a thread sanitizer what real DMA ordering guarantees
+ * (the card writes the entry's phase last, after a barrier).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_driver_internal.h"
+
+struct tc_sim_map {
+	uint64_t iova;
+	uint64_t len;
+	unsigned char *va;
+};
+
+struct tc_sim_domain {
+	pthread_rwlock_t lock;
+	struct tc_sim_map *maps; /* sorted by iova, non-overlapping */
+	size_t n, cap;
+	atomic_uint_fast64_t write_seq;
+};
+
+int tc_sim_domain_create(struct tc_sim_domain **out)
+{
+	struct tc_sim_domain *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	if (pthread_rwlock_init(&d->lock, NULL)) {
+		free(d);
+		return -ENOMEM;
+	}
+	atomic_init(&d->write_seq, 0);
+	*out = d;
+	return 0;
+}
+
+void tc_sim_domain_destroy(struct tc_sim_domain *d)
+{
+	if (!d)
+		return;
+	pthread_rwlock_destroy(&d->lock);
+	free(d->maps);
+	free(d);
+}
+
+/* Index of the first mapping with iova > addr. */
+static size_t tc_sim_upper(const struct tc_sim_domain *d, uint64_t addr)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->maps[mid].iova <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Host address of [addr, addr+len) if it lies inside one mapping, else
+ * NULL.  A zero-length range is valid at any mapped address.  Written to
+ * be immune to 64-bit wrap: no addr + len is ever formed.
+ */
+static unsigned char *tc_sim_lookup(const struct tc_sim_domain *d,
+				    uint64_t addr, uint64_t len)
+{
+	size_t i = tc_sim_upper(d, addr);
+	const struct tc_sim_map *m;
+	uint64_t off;
+
+	if (i == 0)
+		return NULL;
+	m = &d->maps[i - 1];
+	off = addr - m->iova;
+	if (off >= m->len || len > m->len - off)
+		return NULL;
+	return m->va + off;
+}
+
+int tc_sim_domain_insert(struct tc_sim_domain *d, uint64_t iova, size_t len,
+			 void *va)
+{
+	struct tc_sim_map *maps;
+	size_t i;
+	int ret = 0;
+
+	if (!len || !va || iova + (uint64_t)len - 1 < iova)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&d->lock);
+	i = tc_sim_upper(d, iova);
+	/* Overlap with the mapping before or the one after? */
+	if ((i > 0 && d->maps[i - 1].iova + d->maps[i - 1].len > iova) ||
+	    (i < d->n && iova + len > d->maps[i].iova)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+
+		maps = realloc(d->maps, cap * sizeof(*maps));
+		if (!maps) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		d->maps = maps;
+		d->cap = cap;
+	}
+	memmove(&d->maps[i + 1], &d->maps[i], (d->n - i) * sizeof(d->maps[0]));
+	d->maps[i] = (struct tc_sim_map){ .iova = iova, .len = len, .va = va };
+	d->n++;
+out:
+	pthread_rwlock_unlock(&d->lock);
+	return ret;
+}
+
+int tc_sim_domain_remove(struct tc_sim_domain *d, uint64_t iova, size_t len)
+{
+	size_t i;
+	int ret = -ENOENT;
+
+	pthread_rwlock_wrlock(&d->lock);
+	i = tc_sim_upper(d, iova);
+	if (i > 0 && d->maps[i - 1].iova == iova && d->maps[i - 1].len == len) {
+		memmove(&d->maps[i - 1], &d->maps[i],
+			(d->n - i) * sizeof(d->maps[0]));
+		d->n--;
+		ret = 0;
+	}
+	pthread_rwlock_unlock(&d->lock);
+	return ret;
+}
+
+int tc_sim_domain_read(struct tc_sim_domain *d, uint64_t iova, void *buf,
+		       size_t len)
+{
+	const unsigned char *src;
+	int ret = 0;
+
+	pthread_rwlock_rdlock(&d->lock);
+	src = tc_sim_lookup(d, iova, len);
+	if (src)
+		memcpy(buf, src, len);
+	else
+		ret = -EFAULT;
+	pthread_rwlock_unlock(&d->lock);
+	return ret;
+}
+
+/*
+ * Copy with release stores, widest the alignment allows: a host that sees
+ * a later word (the completion's phase) sees every earlier one (see top).
+ */
+static void tc_sim_store(unsigned char *dst, const unsigned char *src,
+			 size_t len)
+{
+	while (len) {
+		uintptr_t a = (uintptr_t)dst;
+
+		if (len >= 8 && !(a & 7)) {
+			uint64_t v;
+
+			memcpy(&v, src, 8);
+			__atomic_store_n((uint64_t *)dst, v, __ATOMIC_RELEASE);
+			dst += 8, src += 8, len -= 8;
+		} else if (len >= 4 && !(a & 3)) {
+			uint32_t v;
+
+			memcpy(&v, src, 4);
+			__atomic_store_n((uint32_t *)dst, v, __ATOMIC_RELEASE);
+			dst += 4, src += 4, len -= 4;
+		} else if (len >= 2 && !(a & 1)) {
+			uint16_t v;
+
+			memcpy(&v, src, 2);
+			__atomic_store_n((uint16_t *)dst, v, __ATOMIC_RELEASE);
+			dst += 2, src += 2, len -= 2;
+		} else {
+			__atomic_store_n(dst, *src, __ATOMIC_RELEASE);
+			dst++, src++, len--;
+		}
+	}
+}
+
+int tc_sim_domain_write(struct tc_sim_domain *d, uint64_t iova,
+			const void *buf, size_t len)
+{
+	unsigned char *dst;
+	int ret = 0;
+
+	pthread_rwlock_rdlock(&d->lock);
+	dst = tc_sim_lookup(d, iova, len);
+	if (dst) {
+		tc_sim_store(dst, buf, len);
+	} else {
+		ret = -EFAULT;
+	}
+	pthread_rwlock_unlock(&d->lock);
+	/* Publishes these bytes to the acquire load in the completion poll. */
+	atomic_fetch_add_explicit(&d->write_seq, 1, memory_order_release);
+	return ret;
+}
+
+void *tc_sim_domain_map(struct tc_sim_domain *d, uint64_t iova, size_t len)
+{
+	void *p;
+
+	if (!len)
+		return NULL;
+	pthread_rwlock_rdlock(&d->lock);
+	p = tc_sim_lookup(d, iova, len);
+	pthread_rwlock_unlock(&d->lock);
+	return p;
+}
+
+void tc_sim_domain_unmap(struct tc_sim_domain *d, bool is_write)
+{
+	/* Writes through the pointer become visible to the host's poll. */
+	if (is_write)
+		atomic_fetch_add_explicit(&d->write_seq, 1,
+					  memory_order_release);
+}
+
+size_t tc_sim_domain_count(struct tc_sim_domain *d)
+{
+	size_t n;
+
+	pthread_rwlock_rdlock(&d->lock);
+	n = d->n;
+	pthread_rwlock_unlock(&d->lock);
+	return n;
+}
+
+atomic_uint_fast64_t *tc_sim_domain_seq(struct tc_sim_domain *d)
+{
+	return &d->write_seq;
+}
+
+/* ---- the context's domain ops ------------------------------------------ */
+
+static int tc_sim_dom_map(struct tc_ctx *ctx, void *va, size_t len,
+			  uint64_t iova)
+{
+	return tc_sim_domain_insert(ctx->dom_priv, iova, len, va);
+}
+
+static int tc_sim_dom_unmap(struct tc_ctx *ctx, uint64_t iova, size_t len)
+{
+	return tc_sim_domain_remove(ctx->dom_priv, iova, len);
+}
+
+const struct tc_domain_ops tc_sim_domain_ops = {
+	.name = "sim",
+	.map = tc_sim_dom_map,
+	.unmap = tc_sim_dom_unmap,
+};

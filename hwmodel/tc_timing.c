@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The timing model.  Each op class may have a per-engine capacity
+ * (cfg->timing[class]): a job's service time is
+ *
+ *	service_ns = 1e9 / ops_per_sec + bytes * 1e9 / bytes_per_sec
+ *
+ * (zero terms omitted).  An engine finishes a job no sooner than
+ * start + max(service_ns, real compute time), where start is when the
+ * engine became free for it.  Engines sleep to an absolute CLOCK_MONOTONIC
+ * deadline and chain jobs from their previous deadline rather than from
+ * when the sleep returned, so sleep jitter does not reduce throughput.
+ * Added latency (timing latency_us, FI_LATENCY_US) delays the completion,
+ * not the engine: see tc_timer.c.  With no limits nothing sleeps.
+ */
+#include "tc_model_internal.h"
+
+uint64_t tc_timing_service_ns(const struct tc_timing_class *t, uint64_t bytes)
+{
+	unsigned __int128 byte_ns;
+	uint64_t ns = 0;
+
+	if (t->ops_per_sec)
+		ns += TC_NS_PER_SEC / t->ops_per_sec;
+	if (t->bytes_per_sec && bytes) {
+		byte_ns = (unsigned __int128)bytes * TC_NS_PER_SEC /
+			  t->bytes_per_sec;
+		/* Saturate: a hostile size must not wrap to a short time. */
+		ns += byte_ns > UINT32_MAX * TC_NS_PER_SEC
+			      ? UINT32_MAX * TC_NS_PER_SEC
+			      : (uint64_t)byte_ns;
+	}
+	return ns;
+}
+
+uint64_t tc_timing_latency_ns(const struct tc_model *m, unsigned op_class)
+{
+	uint64_t ns = 0;
+
+	if (op_class < TC_CLASS_COUNT)
+		ns = m->cfg.timing[op_class].latency_us * TC_NS_PER_US;
+	return ns + tc_fault_latency_ns(m);
+}
+
+bool tc_timing_engine_wait(struct tc_model *m, struct tc_engine *e,
+			   unsigned op_class, uint64_t bytes, uint64_t t0,
+			   uint64_t t1, uint64_t *busy_ns)
+{
+	uint64_t service = 0, start, done;
+	struct timespec ts;
+
+	if (op_class < TC_CLASS_COUNT)
+		service = tc_timing_service_ns(&m->cfg.timing[op_class], bytes);
+	if (!service) {
+		*busy_ns = t1 - t0;
+		e->busy_until = t1;
+		e->idled = false;
+		return true;
+	}
+	/*
+	 * An engine that went straight from its last job to this one was
+	 * free from the moment that job was due to end (busy_until), however
+	 * late its sleep returned; one that waited for work (or for the CQ,
+	 * or a stall) starts now.
+	 */
+	if (e->idled)
+		start = t0 > e->busy_until ? t0 : e->busy_until;
+	else
+		start = e->busy_until;
+	done = start + (service > t1 - t0 ? service : t1 - t0);
+	e->busy_until = done;
+	e->idled = false;
+	*busy_ns = done - start;
+
+	ts.tv_sec = (time_t)(done / TC_NS_PER_SEC);
+	ts.tv_nsec = (long)(done % TC_NS_PER_SEC);
+	/* An absolute CLOCK_MONOTONIC deadline (the condvar's clock), like
+	 * clock_nanosleep(TIMER_ABSTIME), but a reset can cut it short. */
+	while (!e->abandon && !m->stopping && tc_model_now_ns() < done)
+		pthread_cond_timedwait(&m->engine_cond, &m->lock, &ts);
+	return !e->abandon && !m->stopping;
+}
