@@ -22,6 +22,7 @@ DRIVER_SRC := $(sort $(wildcard driver/*.c))
 TLS_SRC    := $(sort $(wildcard daemon/tls/*.c))
 DAEMON_SRC := $(sort $(wildcard daemon/*.c))
 CTL_SRC    := $(sort $(wildcard daemon/ctl/*.c))
+CLIENT_SRC := $(sort $(wildcard daemon/client/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*_test.c))
 UNIT_HELPER_SRC := $(sort $(filter-out %_test.c,$(wildcard tests/unit/*.c)))
 
@@ -34,14 +35,16 @@ LIBS_ALL   := $(if $(TLS_SRC),$(LIB_TLS)) $(LIB_DRIVER) $(LIB_MODEL)
 
 CTL_BIN    := $(BUILD)/bin/tlscardctl
 DAEMON_BIN := $(if $(DAEMON_SRC),$(BUILD)/bin/tlscardd)
+CLIENT_BIN := $(if $(CLIENT_SRC),$(BUILD)/bin/tlscard-client)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 UNIT_HELPER_OBJ := $(call obj,$(UNIT_HELPER_SRC))
 
 .PHONY: all help deps test test-unit test-asan test-tsan test-system \
-	test-qemu test-fuzz fuzz lint format bench bench-driver run clean qemu guest \
+	test-qemu test-fuzz fuzz lint format bench bench-driver bench-tls run \
+	clean qemu guest \
 	qemu-shell
 
-all: $(LIBS_ALL) $(CTL_BIN) $(DAEMON_BIN) $(UNIT_BINS)
+all: $(LIBS_ALL) $(CTL_BIN) $(DAEMON_BIN) $(CLIENT_BIN) $(UNIT_BINS)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
@@ -58,6 +61,7 @@ help:
 	@echo "make lint       clang-format check"
 	@echo "make bench      every benchmark; writes docs/bench/"
 	@echo "make bench-driver  driver benchmark only (docs/bench/driver.md)"
+	@echo "make bench-tls  TLS handshake CPU vs nginx/haproxy (docs/bench/tls.md)"
 
 deps:
 	@scripts/deps.sh base
@@ -86,6 +90,12 @@ ifneq ($(DAEMON_SRC),)
 $(DAEMON_BIN): $(call obj,$(DAEMON_SRC)) $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,$(DAEMON_SRC)) $(LIBS_ALL) $(LDLIBS)
+endif
+
+ifneq ($(CLIENT_SRC),)
+$(CLIENT_BIN): $(call obj,$(CLIENT_SRC)) $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(call obj,$(CLIENT_SRC)) $(LIBS_ALL) $(LDLIBS)
 endif
 
 $(BUILD)/tests/%_test: $(BUILD)/obj/tests/unit/%_test.o $(UNIT_HELPER_OBJ) $(LIBS_ALL)
@@ -118,7 +128,7 @@ test-asan:
 	  scripts/run-unit.sh build/asan/tests asan
 
 # TSan covers the threaded parts: the model's engines and the sim driver.
-TSAN_TESTS ?= model driver_sim pool op_aead keystore
+TSAN_TESTS ?= model queue irq engine timing fault reset driver_sim pool qp op_aead keystore
 test-tsan:
 	$(MAKE) BUILD=build/tsan OPT=-O1 \
 	  EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
@@ -131,6 +141,13 @@ test-system: all
 
 test-qemu: all qemu guest
 	@scripts/run-pytest.sh tests/qemu
+
+# ---- QEMU with the tlscard device (docs/qemu.md) -----------------------------
+
+# Debian's QEMU 10.0 source + hwmodel/qemu/ -> build/qemu/qemu-system-x86_64.
+# The script's stamp skips the build when nothing changed.
+qemu:
+	@scripts/build-qemu.sh
 
 # ---- the QEMU guest (docs/guest.md) ------------------------------------------
 
@@ -157,10 +174,14 @@ format:
 
 # ---- benchmarks -------------------------------------------------------------
 
-bench: bench-driver
+bench: bench-driver bench-tls
 
 bench-driver: all
 	@$(PYTHON) tools/bench_driver.py --out docs/bench
+
+bench-tls: all
+	@scripts/deps.sh peers
+	@$(PYTHON) tools/bench_tls.py --out docs/bench
 
 # ---- run ---------------------------------------------------------------------
 

@@ -33,9 +33,9 @@ void tc_ctx_destroy(struct tc_ctx *ctx)
 	if (ctx->ncards) {
 		/* The cards' engines may still DMA: leaking beats a crash. */
 		fprintf(stderr,
-			"tlscard: tc_ctx_destroy with %u card(s) open; "
-			"leaking the context\n",
-			ctx->ncards);
+		        "tlscard: tc_ctx_destroy with %u card(s) open; "
+		        "leaking the context\n",
+		        ctx->ncards);
 		return;
 	}
 	if (ctx->dom)
@@ -53,10 +53,10 @@ void tc_ctx_destroy(struct tc_ctx *ctx)
 }
 
 int tc_ctx_attach_domain(struct tc_ctx *ctx,
-			 const struct tc_backend_ops *backend,
-			 const struct tc_domain_ops *dom, void *priv,
-			 void (*release)(struct tc_ctx *ctx),
-			 atomic_uint_fast64_t *dma_seq)
+                         const struct tc_backend_ops *backend,
+                         const struct tc_domain_ops *dom, void *priv,
+                         void (*release)(struct tc_ctx *ctx),
+                         atomic_uint_fast64_t *dma_seq)
 {
 	size_t i;
 	int ret;
@@ -155,8 +155,8 @@ int tc_ctx_buf_add(struct tc_ctx *ctx, void *va, uint64_t iova, size_t len)
 	}
 	i = tc_ctx_buf_upper(ctx, va);
 	memmove(&ctx->bufs[i + 1], &ctx->bufs[i],
-		(ctx->nbufs - i) * sizeof(ctx->bufs[0]));
-	ctx->bufs[i] = (struct tc_dma_rec){ .va = va, .iova = iova, .len = len };
+	        (ctx->nbufs - i) * sizeof(ctx->bufs[0]));
+	ctx->bufs[i] = (struct tc_dma_rec){.va = va, .iova = iova, .len = len};
 	ctx->nbufs++;
 	return 0;
 }
@@ -166,6 +166,6 @@ void tc_ctx_buf_remove(struct tc_ctx *ctx, size_t i)
 	if (ctx->dom)
 		ctx->dom->unmap(ctx, ctx->bufs[i].iova, ctx->bufs[i].len);
 	memmove(&ctx->bufs[i], &ctx->bufs[i + 1],
-		(ctx->nbufs - i - 1) * sizeof(ctx->bufs[0]));
+	        (ctx->nbufs - i - 1) * sizeof(ctx->bufs[0]));
 	ctx->nbufs--;
 }

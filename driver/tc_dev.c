@@ -16,12 +16,12 @@
 
 /* Backends by spec prefix. */
 static const struct tc_backend_ops *const tc_backends[] = {
-	&tc_sim_backend,
-	&tc_vfio_backend,
+    &tc_sim_backend,
+    &tc_vfio_backend,
 };
 
 static const struct tc_backend_ops *tc_backend_find(const char *spec,
-						    const char **arg)
+                                                    const char **arg)
 {
 	const char *colon = strchr(spec, ':');
 	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
@@ -69,7 +69,7 @@ const struct tc_dev_info *tc_dev_info(const struct tc_dev *dev)
 
 static void tc_dev_pause(unsigned *spins)
 {
-	struct timespec ts = { 0, 0 };
+	struct timespec ts = {0, 0};
 
 	/* Spin briefly (the model usually finishes at once), then sleep. */
 	if (++*spins < 64)
@@ -104,7 +104,7 @@ int tc_dev_hw_reset(struct tc_dev *dev)
 		tc_dev_pause(&spins);
 	}
 	fprintf(stderr, "tlscard: %s: reset did not finish in 1 s\n",
-		dev->info.name);
+	        dev->info.name);
 	return -ETIMEDOUT;
 }
 
@@ -124,7 +124,7 @@ int tc_dev_enable(struct tc_dev *dev)
 		tc_dev_pause(&spins);
 	}
 	fprintf(stderr, "tlscard: %s: not READY after enable (status %#x)\n",
-		dev->info.name, st);
+	        dev->info.name, st);
 	return -EIO;
 }
 
@@ -140,22 +140,22 @@ static void tc_dev_read_caps(struct tc_dev *dev)
 	in->cap_features = tc_dev_read32(dev, TC_REG_CAP_FEATURES);
 	in->nqueues = (q >> TC_CAP_QUEUES_NQ_SHIFT) & TC_CAP_QUEUES_NQ_MASK;
 	in->max_ring_log2 =
-		(q >> TC_CAP_QUEUES_MAXLOG2_SHIFT) & TC_CAP_QUEUES_MAXLOG2_MASK;
+	    (q >> TC_CAP_QUEUES_MAXLOG2_SHIFT) & TC_CAP_QUEUES_MAXLOG2_MASK;
 	in->nengines =
-		(q >> TC_CAP_QUEUES_ENGINES_SHIFT) & TC_CAP_QUEUES_ENGINES_MASK;
+	    (q >> TC_CAP_QUEUES_ENGINES_SHIFT) & TC_CAP_QUEUES_ENGINES_MASK;
 	/* Never trust the card beyond what the ABI allows. */
 	if (in->nqueues > TC_MAX_QUEUES)
 		in->nqueues = TC_MAX_QUEUES;
-	in->max_sg = (lim >> TC_CAP_LIMITS_MAX_SG_SHIFT) &
-		     TC_CAP_LIMITS_MAX_SG_MASK;
-	in->max_records = (lim >> TC_CAP_LIMITS_MAX_REC_SHIFT) &
-			  TC_CAP_LIMITS_MAX_REC_MASK;
-	in->max_checkpoints = (lim >> TC_CAP_LIMITS_MAX_CP_SHIFT) &
-			      TC_CAP_LIMITS_MAX_CP_MASK;
-	in->key_slots = (slots >> TC_CAP_SLOTS_KEYS_SHIFT) &
-			TC_CAP_SLOTS_KEYS_MASK;
-	in->blob_slots = (slots >> TC_CAP_SLOTS_BLOBS_SHIFT) &
-			 TC_CAP_SLOTS_BLOBS_MASK;
+	in->max_sg =
+	    (lim >> TC_CAP_LIMITS_MAX_SG_SHIFT) & TC_CAP_LIMITS_MAX_SG_MASK;
+	in->max_records =
+	    (lim >> TC_CAP_LIMITS_MAX_REC_SHIFT) & TC_CAP_LIMITS_MAX_REC_MASK;
+	in->max_checkpoints =
+	    (lim >> TC_CAP_LIMITS_MAX_CP_SHIFT) & TC_CAP_LIMITS_MAX_CP_MASK;
+	in->key_slots =
+	    (slots >> TC_CAP_SLOTS_KEYS_SHIFT) & TC_CAP_SLOTS_KEYS_MASK;
+	in->blob_slots =
+	    (slots >> TC_CAP_SLOTS_BLOBS_SHIFT) & TC_CAP_SLOTS_BLOBS_MASK;
 	in->max_input = tc_dev_read32(dev, TC_REG_CAP_MAX_INPUT);
 	in->blob_bytes = tc_dev_read32(dev, TC_REG_CAP_BLOB_BYTES);
 }
@@ -168,9 +168,10 @@ static int tc_dev_init(struct tc_dev *dev)
 	int ret;
 
 	if (id != TC_ID_MAGIC || (ver >> 16) != TC_VERSION_MAJOR) {
-		fprintf(stderr,
-			"tlscard: %s: not a tlscard v%u (ID %#x, VERSION %#x)\n",
-			dev->info.name, TC_VERSION_MAJOR, id, ver);
+		fprintf(
+		    stderr,
+		    "tlscard: %s: not a tlscard v%u (ID %#x, VERSION %#x)\n",
+		    dev->info.name, TC_VERSION_MAJOR, id, ver);
 		return -ENODEV;
 	}
 	dev->info.version = ver;
@@ -186,7 +187,7 @@ static int tc_dev_init(struct tc_dev *dev)
 }
 
 int tc_dev_open(struct tc_ctx *ctx, const char *spec,
-		const struct tc_dev_opts *opts, struct tc_dev **out)
+                const struct tc_dev_opts *opts, struct tc_dev **out)
 {
 	const struct tc_backend_ops *be;
 	const char *arg = "";
@@ -203,9 +204,10 @@ int tc_dev_open(struct tc_ctx *ctx, const char *spec,
 	}
 	/* One IOVA domain per context: sim and vfio cards cannot mix. */
 	if (ctx->dom && ctx->dom_backend != be) {
-		fprintf(stderr,
-			"tlscard: cannot open a %s card in a context of %s cards\n",
-			be->name, ctx->dom_backend->name);
+		fprintf(
+		    stderr,
+		    "tlscard: cannot open a %s card in a context of %s cards\n",
+		    be->name, ctx->dom_backend->name);
 		return -EINVAL;
 	}
 	dev = calloc(1, sizeof(*dev));
@@ -288,7 +290,7 @@ bool tc_dev_check(struct tc_dev *dev)
 	if (!tc_dev_needs_recovery(dev))
 		return false;
 	fprintf(stderr, "tlscard: %s: card reset or failed; recovering\n",
-		dev->info.name);
+	        dev->info.name);
 	tc_dev_reset(dev);
 	return true;
 }
@@ -335,6 +337,6 @@ int tc_dev_reset(struct tc_dev *dev)
 	dev->in_reset = false;
 	if (ret)
 		fprintf(stderr, "tlscard: %s: reset failed (%d)\n",
-			dev->info.name, ret);
+		        dev->info.name, ret);
 	return ret;
 }

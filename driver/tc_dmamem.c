@@ -27,7 +27,7 @@ int tc_dma_alloc(struct tc_ctx *ctx, size_t len, struct tc_dma_buf *out)
 		return ret;
 	/* Anonymous mappings are zeroed and page-aligned. */
 	va = mmap(NULL, maplen, PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (va == MAP_FAILED) {
 		tc_iova_free(&ctx->iova, iova);
 		return -ENOMEM;
@@ -53,15 +53,15 @@ void tc_dma_free(struct tc_ctx *ctx, struct tc_dma_buf *buf)
 	i = tc_ctx_buf_find(ctx, buf->va);
 	if (i < 0 || ctx->bufs[i].va != buf->va) {
 		fprintf(stderr, "tlscard: tc_dma_free of unknown buffer %p\n",
-			buf->va);
+		        buf->va);
 		return;
 	}
 	/* Unmap from the domain first, so the card faults rather than
 	 * touching freed memory. */
 	tc_ctx_buf_remove(ctx, (size_t)i);
 	tc_iova_free(&ctx->iova, buf->iova);
-	munmap(buf->va, (buf->len + TC_PAGE_SIZE - 1) &
-				~(size_t)(TC_PAGE_SIZE - 1));
+	munmap(buf->va,
+	       (buf->len + TC_PAGE_SIZE - 1) & ~(size_t)(TC_PAGE_SIZE - 1));
 	memset(buf, 0, sizeof(*buf));
 }
 
@@ -71,8 +71,7 @@ uint64_t tc_dma_iova(struct tc_ctx *ctx, const void *va)
 
 	if (i < 0)
 		return 0;
-	return ctx->bufs[i].iova +
-	       ((uintptr_t)va - (uintptr_t)ctx->bufs[i].va);
+	return ctx->bufs[i].iova + ((uintptr_t)va - (uintptr_t)ctx->bufs[i].va);
 }
 
 /* ---- buffer pools ------------------------------------------------------ */
@@ -82,12 +81,12 @@ struct tc_bufpool {
 	struct tc_dma_buf mem;
 	size_t stride; /* bufsize rounded up to a cache line */
 	unsigned count, nfree;
-	unsigned *free_idx;    /* stack */
+	unsigned *free_idx;     /* stack */
 	unsigned char *is_free; /* catches double puts */
 };
 
 int tc_bufpool_create(struct tc_ctx *ctx, size_t bufsize, unsigned count,
-		      struct tc_bufpool **out)
+                      struct tc_bufpool **out)
 {
 	struct tc_bufpool *bp;
 	unsigned i;
@@ -161,7 +160,7 @@ void tc_bufpool_put(struct tc_bufpool *bp, void *buf)
 		return;
 	if (off % bp->stride || off / bp->stride >= bp->count) {
 		fprintf(stderr, "tlscard: bufpool put of foreign buffer %p\n",
-			buf);
+		        buf);
 		return;
 	}
 	i = (unsigned)(off / bp->stride);

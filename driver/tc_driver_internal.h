@@ -60,10 +60,10 @@ struct tc_ctx {
  * maps every buffer allocated so far.  0 or -errno (nothing attached).
  */
 int tc_ctx_attach_domain(struct tc_ctx *ctx,
-			 const struct tc_backend_ops *backend,
-			 const struct tc_domain_ops *dom, void *priv,
-			 void (*release)(struct tc_ctx *ctx),
-			 atomic_uint_fast64_t *dma_seq);
+                         const struct tc_backend_ops *backend,
+                         const struct tc_domain_ops *dom, void *priv,
+                         void (*release)(struct tc_ctx *ctx),
+                         atomic_uint_fast64_t *dma_seq);
 /* Unmaps every buffer and releases the domain (ctx->dom becomes NULL). */
 void tc_ctx_detach_domain(struct tc_ctx *ctx);
 /* Record a new buffer (sorted by va) and map it if a domain is attached. */
@@ -81,14 +81,14 @@ int tc_sim_domain_create(struct tc_sim_domain **out);
 void tc_sim_domain_destroy(struct tc_sim_domain *d);
 /* 0, -EEXIST (overlaps a mapping), -EINVAL or -ENOMEM. */
 int tc_sim_domain_insert(struct tc_sim_domain *d, uint64_t iova, size_t len,
-			 void *va);
+                         void *va);
 /* 0 or -ENOENT (no mapping with exactly this iova and len). */
 int tc_sim_domain_remove(struct tc_sim_domain *d, uint64_t iova, size_t len);
 /* 0 or -EFAULT when [iova, iova+len) is not wholly inside one mapping. */
 int tc_sim_domain_read(struct tc_sim_domain *d, uint64_t iova, void *buf,
-		       size_t len);
-int tc_sim_domain_write(struct tc_sim_domain *d, uint64_t iova,
-			const void *buf, size_t len);
+                       size_t len);
+int tc_sim_domain_write(struct tc_sim_domain *d, uint64_t iova, const void *buf,
+                        size_t len);
 /* Host pointer for the range, or NULL. */
 void *tc_sim_domain_map(struct tc_sim_domain *d, uint64_t iova, size_t len);
 /* Publishes writes made through a tc_sim_domain_map() pointer. */
@@ -110,7 +110,7 @@ struct tc_dev {
 	uint64_t reset_gen;   /* recoveries done by the driver */
 	bool in_reset;
 	bool reset_suspect; /* an ABORTED_RESET arrived outside a reset */
-	bool broken;	    /* the last reset failed: queues stay down */
+	bool broken;        /* the last reset failed: queues stay down */
 };
 
 /* CTRL.RESET (or the backend's FLR) and wait for RESETTING to clear. */
@@ -132,7 +132,7 @@ int tc_dev_err_eventfd(struct tc_dev *dev);
 
 /* Called instead of job->done when set (the pool's failover). */
 typedef void (*tc_qp_complete_fn)(struct tc_qp *qp, struct tc_job *job,
-				  void *arg);
+                                  void *arg);
 
 struct tc_qp {
 	/* hot: submit */
@@ -142,15 +142,15 @@ struct tc_qp {
 	uint32_t sq_tail_db; /* last value rung on the SQ doorbell */
 	uint16_t sq_head;    /* device SQ head from the latest completion */
 	uint16_t nfree;
-	uint16_t *free_cids; /* stack of free cids */
+	uint16_t *free_cids;  /* stack of free cids */
 	struct tc_job **jobs; /* by cid; NULL when the cid is free */
-	bool ready;	      /* programmed and enabled */
+	bool ready;           /* programmed and enabled */
 	bool stamp_submit;    /* record job->submit_ns */
 
 	/* hot: poll */
 	const struct tc_cqe *cq;
 	uint32_t cq_head; /* free-running: completions consumed */
-	uint16_t phase;	  /* expected phase of the next new entry */
+	uint16_t phase;   /* expected phase of the next new entry */
 	atomic_uint_fast64_t *dma_seq;
 	tc_qp_complete_fn complete;
 	void *complete_arg;
@@ -164,6 +164,7 @@ struct tc_qp {
 
 	struct tc_qp_stats st; /* inflight is computed on read */
 	uint64_t bad_log_ns;   /* rate limit of bad-completion messages */
+	unsigned idle_polls;   /* empty polls in a row with jobs in flight */
 	unsigned bad_logged;
 };
 
@@ -186,7 +187,7 @@ bool tc_qp_drain_eventfd(struct tc_qp *qp);
 /* ---- job helpers used by the pool ----------------------------------------- */
 
 void tc_job_prep_key_load(struct tc_job *job, uint32_t slot, uint8_t key_type,
-			  uint64_t key_iova, uint32_t key_len);
+                          uint64_t key_iova, uint32_t key_len);
 void tc_job_prep_key_evict(struct tc_job *job, uint32_t slot);
 
 #endif

@@ -25,6 +25,6 @@ uint64_t tc_hist_percentile(const struct tc_hist *h, double pct);
 
 /* Copy of card's latency histogram for op_class; 0 or -EINVAL. */
 int tc_pool_card_hist(const struct tc_pool *pool, unsigned card,
-		      unsigned op_class, struct tc_hist *out);
+                      unsigned op_class, struct tc_hist *out);
 
 #endif

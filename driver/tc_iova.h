@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TC_IOVA_BASE  0x10000000ull	/* first IOVA handed out */
-#define TC_IOVA_LIMIT (1ull << 39)	/* fits a 39-bit IOMMU (VT-d 3-level) */
-#define TC_IOVA_GUARD 4096ull		/* unmapped page after each range */
+#define TC_IOVA_BASE  0x10000000ull /* first IOVA handed out */
+#define TC_IOVA_LIMIT (1ull << 39)  /* fits a 39-bit IOMMU (VT-d 3-level) */
+#define TC_IOVA_GUARD 4096ull       /* unmapped page after each range */
 
 struct tc_iova_range {
 	uint64_t iova;

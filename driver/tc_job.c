@@ -20,8 +20,8 @@ void tc_job_prep_nop(struct tc_job *job)
 }
 
 void tc_job_prep_digest(struct tc_job *job, uint8_t hash, uint64_t sgl_iova,
-			unsigned nseg, const uint16_t *cp, unsigned ncp,
-			uint64_t out_iova, uint32_t out_len)
+                        unsigned nseg, const uint16_t *cp, unsigned ncp,
+                        uint64_t out_iova, uint32_t out_len)
 {
 	struct tc_digest_cmd *d = &job->sqe.u.digest;
 	unsigned i;
@@ -41,7 +41,7 @@ void tc_job_prep_digest(struct tc_job *job, uint8_t hash, uint64_t sgl_iova,
 }
 
 void tc_job_prep_aead(struct tc_job *job, uint64_t rec_iova, unsigned nrec,
-		      uint64_t status_iova)
+                      uint64_t status_iova)
 {
 	struct tc_aead_cmd *a = &job->sqe.u.aead;
 
@@ -52,7 +52,7 @@ void tc_job_prep_aead(struct tc_job *job, uint64_t rec_iova, unsigned nrec,
 }
 
 void tc_job_prep_key_load(struct tc_job *job, uint32_t slot, uint8_t key_type,
-			  uint64_t key_iova, uint32_t key_len)
+                          uint64_t key_iova, uint32_t key_len)
 {
 	struct tc_key_cmd *k = &job->sqe.u.key;
 

@@ -38,7 +38,7 @@ static void tc_pci_quiet(char *msg, ...)
 
 /* Last path element of the symlink /sys/bus/pci/devices/<bdf>/<name>. */
 static bool tc_pci_link_name(const char *bdf, const char *name, char *out,
-			     size_t outlen)
+                             size_t outlen)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 	const char *base;
@@ -63,7 +63,7 @@ static void tc_pci_describe(struct pci_dev *d, struct tc_pci_card *c)
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->bdf, sizeof(c->bdf), "%04x:%02x:%02x.%x",
-		 (unsigned)d->domain & 0xffff, d->bus, d->dev, d->func);
+	         (unsigned)d->domain & 0xffff, d->bus, d->dev, d->func);
 	c->vendor = d->vendor_id;
 	c->device = d->device_id;
 	c->iommu_group = -1;

@@ -29,7 +29,7 @@ void tc_pool_opts_default(struct tc_pool_opts *o)
 }
 
 int tc_pool_create(struct tc_ctx *ctx, const struct tc_pool_opts *opts,
-		   struct tc_pool **out)
+                   struct tc_pool **out)
 {
 	struct tc_pool *pool;
 
@@ -97,7 +97,7 @@ bool tc_pool_card_usable(const struct tc_pool_card *card)
 
 /* Hand a user job back, finally. */
 void tc_pool_deliver(struct tc_pool *pool, struct tc_pool_card *card,
-		     struct tc_job *job)
+                     struct tc_job *job)
 {
 	job->next = NULL;
 	if (card)
@@ -116,7 +116,7 @@ void tc_pool_ijob_done(struct tc_job *job)
 }
 
 static void tc_pool_retry(struct tc_pool *pool, struct tc_pool_card *card,
-			  struct tc_job *job, uint64_t now)
+                          struct tc_job *job, uint64_t now)
 {
 	if (pool->destroying || job->attempts >= TC_POOL_MAX_ATTEMPTS) {
 		tc_pool_deliver(pool, card, job);
@@ -124,7 +124,7 @@ static void tc_pool_retry(struct tc_pool *pool, struct tc_pool_card *card,
 	}
 	card->retried_away++;
 	job->card = (int)card->index; /* avoided when placing it again */
-	job->submit_ns = now;	      /* start of the wait for a card */
+	job->submit_ns = now;         /* start of the wait for a card */
 	job->next = NULL;
 	if (pool->retry_tail)
 		pool->retry_tail->next = job;
@@ -168,9 +168,7 @@ static void tc_pool_complete(struct tc_qp *qp, struct tc_job *job, void *arg)
 
 	switch (job->status) {
 	case TC_STS_INTERNAL:
-	case TC_STS_ABORTED_RESET:
-		tc_pool_retry(pool, card, job, now);
-		return;
+	case TC_STS_ABORTED_RESET: tc_pool_retry(pool, card, job, now); return;
 	case TC_STS_BAD_KEY_SLOT:
 		/* Our key load failed or the card lost it: not the host's
 		 * fault, so run it again (the key is loaded first). */
@@ -180,8 +178,7 @@ static void tc_pool_complete(struct tc_qp *qp, struct tc_job *job, void *arg)
 			return;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	tc_pool_deliver(pool, card, job);
 }
@@ -309,7 +306,7 @@ void tc_pool_flush(struct tc_pool *pool)
 static void tc_pool_run_retries(struct tc_pool *pool, uint64_t now)
 {
 	struct tc_job *job = pool->retry_head, *keep_head = NULL,
-		      *keep_tail = NULL;
+	              *keep_tail = NULL;
 	uint64_t limit = (uint64_t)pool->opts.timeout_ms * 1000000ull;
 
 	pool->retry_head = pool->retry_tail = NULL;
@@ -396,7 +393,7 @@ unsigned tc_pool_inflight(const struct tc_pool *pool)
 }
 
 int tc_pool_set_state(struct tc_pool *pool, unsigned idx,
-		      enum tc_card_state state)
+                      enum tc_card_state state)
 {
 	struct tc_pool_card *card;
 
@@ -412,9 +409,7 @@ int tc_pool_set_state(struct tc_pool *pool, unsigned idx,
 		card->consecutive_errors = 0;
 		card->quarantine_now = false;
 		return 0;
-	case TC_CARD_DRAINING:
-		card->state = TC_CARD_DRAINING;
-		return 0;
+	case TC_CARD_DRAINING: card->state = TC_CARD_DRAINING; return 0;
 	case TC_CARD_QUARANTINED:
 		tc_pool_quarantine(pool, card, "by request");
 		if (pool->retry_head)
@@ -426,7 +421,7 @@ int tc_pool_set_state(struct tc_pool *pool, unsigned idx,
 }
 
 int tc_pool_card_stats(const struct tc_pool *pool, unsigned idx,
-		       struct tc_pool_card_stats *st)
+                       struct tc_pool_card_stats *st)
 {
 	const struct tc_pool_card *card;
 	unsigned c;
@@ -450,7 +445,7 @@ int tc_pool_card_stats(const struct tc_pool *pool, unsigned idx,
 }
 
 int tc_pool_card_hist(const struct tc_pool *pool, unsigned idx,
-		      unsigned op_class, struct tc_hist *out)
+                      unsigned op_class, struct tc_hist *out)
 {
 	if (idx >= pool->ncards || op_class >= TC_CLASS_COUNT)
 		return -EINVAL;

@@ -57,10 +57,10 @@ void tc_pool_sync_reset(struct tc_pool *pool, struct tc_pool_card *card)
 }
 
 void tc_pool_quarantine(struct tc_pool *pool, struct tc_pool_card *card,
-			const char *why)
+                        const char *why)
 {
 	fprintf(stderr, "tlscard: pool: quarantining %s: %s\n",
-		card->dev->info.name, why);
+	        card->dev->info.name, why);
 	card->state = TC_CARD_QUARANTINED;
 	card->quarantine_now = false;
 	card->quarantines++;
@@ -74,13 +74,13 @@ void tc_pool_quarantine(struct tc_pool *pool, struct tc_pool_card *card,
 }
 
 void tc_pool_probe_done(struct tc_pool *pool, struct tc_pool_card *card,
-			struct tc_pool_ijob *ij)
+                        struct tc_pool_ijob *ij)
 {
 	if (card->probe == ij)
 		card->probe = NULL;
 	if (ij->job.status == TC_STS_OK && card->state == TC_CARD_QUARANTINED) {
 		fprintf(stderr, "tlscard: pool: %s is back up\n",
-			card->dev->info.name);
+		        card->dev->info.name);
 		card->state = TC_CARD_UP;
 		card->consecutive_errors = 0;
 		card->probe_backoff_ms = pool->opts.probe_ms;
@@ -89,13 +89,13 @@ void tc_pool_probe_done(struct tc_pool *pool, struct tc_pool_card *card,
 		if (card->probe_backoff_ms > TC_POOL_PROBE_CAP_MS)
 			card->probe_backoff_ms = TC_POOL_PROBE_CAP_MS;
 		card->probe_at_ns =
-			tc_now_ns() + tc_pool_ms(card->probe_backoff_ms);
+		    tc_now_ns() + tc_pool_ms(card->probe_backoff_ms);
 	}
 	free(ij);
 }
 
 static void tc_pool_probe(struct tc_pool *pool, struct tc_pool_card *card,
-			  uint64_t now)
+                          uint64_t now)
 {
 	struct tc_pool_ijob *ij;
 	struct tc_job *pj;
@@ -129,7 +129,7 @@ backoff:
 }
 
 static void tc_pool_check_age(struct tc_pool *pool, struct tc_pool_card *card,
-			      uint64_t now)
+                              uint64_t now)
 {
 	uint64_t limit = tc_pool_ms(pool->opts.timeout_ms);
 	uint64_t oldest, interval = limit / 8;
@@ -223,11 +223,11 @@ unsigned tc_pool_wait(struct tc_pool *pool, int timeout_ms)
 		int err = tc_dev_err_eventfd(card->dev);
 
 		if (efd >= 0) {
-			pfd[n] = (struct pollfd){ .fd = efd, .events = POLLIN };
+			pfd[n] = (struct pollfd){.fd = efd, .events = POLLIN};
 			owner[n++] = card;
 		}
 		if (err >= 0) {
-			pfd[n] = (struct pollfd){ .fd = err, .events = POLLIN };
+			pfd[n] = (struct pollfd){.fd = err, .events = POLLIN};
 			owner[n++] = card;
 		}
 	}
@@ -248,7 +248,7 @@ unsigned tc_pool_wait(struct tc_pool *pool, int timeout_ms)
 			if (pfd[i].fd == tc_qp_eventfd(card->qp)) {
 				tc_qp_drain_eventfd(card->qp);
 			} else if (read(pfd[i].fd, &v, sizeof(v)) ==
-				   sizeof(v)) {
+			           sizeof(v)) {
 				/* Error vector: a reset or fatal error. */
 				tc_dev_check(card->dev);
 			}

@@ -14,9 +14,9 @@
 #include "tc_driver_internal.h"
 #include "tc_hist.h"
 
-#define TC_POOL_MAX_ATTEMPTS 4u	     /* card submissions per job */
-#define TC_POOL_SEED_NS	     10000.0 /* estimate for a class not yet seen */
-#define TC_POOL_EWMA_SHIFT   3	     /* alpha = 1/8 */
+#define TC_POOL_MAX_ATTEMPTS 4u      /* card submissions per job */
+#define TC_POOL_SEED_NS      10000.0 /* estimate for a class not yet seen */
+#define TC_POOL_EWMA_SHIFT   3       /* alpha = 1/8 */
 #define TC_POOL_PROBE_CAP_MS 5000u   /* longest probe back-off */
 #define TC_POOL_MAX_KEYS     65536u  /* pool key slots (CAP_SLOTS is 16-bit) */
 #define TC_POOL_KEY_WORDS    (TC_POOL_MAX_KEYS / 64u)
@@ -50,7 +50,7 @@ struct tc_pool_card {
 	/* health */
 	unsigned consecutive_errors;
 	bool quarantine_now; /* set in the completion hook, acted on later */
-	bool touched;	     /* the pool queued work here during a poll */
+	bool touched;        /* the pool queued work here during a poll */
 	uint64_t reset_gen;  /* dev->reset_gen we last synced with */
 	uint64_t next_scan_ns;
 	uint64_t probe_at_ns;
@@ -92,10 +92,10 @@ struct tc_pool {
 	struct tc_job *retry_head, *retry_tail;
 	unsigned nretry;
 	unsigned user_inflight; /* submitted, not yet completed */
-	unsigned reaped;	/* user jobs completed in this poll */
+	unsigned reaped;        /* user jobs completed in this poll */
 
 	struct tc_pool_key *keys;
-	unsigned nkeys;	  /* entries in keys[] */
+	unsigned nkeys;   /* entries in keys[] */
 	unsigned key_cap; /* slots every card has */
 
 	bool destroying;
@@ -103,7 +103,7 @@ struct tc_pool {
 
 /* tc_pool.c */
 void tc_pool_deliver(struct tc_pool *pool, struct tc_pool_card *card,
-		     struct tc_job *job);
+                     struct tc_job *job);
 int tc_pool_place(struct tc_pool *pool, struct tc_job *job, int avoid);
 bool tc_pool_card_usable(const struct tc_pool_card *card);
 void tc_pool_ijob_done(struct tc_job *job);
@@ -112,19 +112,19 @@ void tc_pool_ijob_done(struct tc_job *job);
 unsigned tc_pool_job_class(const struct tc_job *job);
 int tc_pool_choose(struct tc_pool *pool, const struct tc_job *job, int avoid);
 void tc_pool_account(struct tc_pool_card *card, const struct tc_job *job,
-		     uint64_t now);
+                     uint64_t now);
 void tc_pool_sched_init(struct tc_pool_card *card);
 
 /* tc_pool_keys.c */
 unsigned tc_pool_keys_missing(const struct tc_pool_card *card,
-			      const struct tc_job *job);
+                              const struct tc_job *job);
 int tc_pool_keys_prepare(struct tc_pool *pool, struct tc_pool_card *card,
-			 const struct tc_job *job);
+                         const struct tc_job *job);
 bool tc_pool_keys_loaded(const struct tc_pool_card *card,
-			 const struct tc_job *job);
+                         const struct tc_job *job);
 void tc_pool_keys_card_reset(struct tc_pool *pool, struct tc_pool_card *card);
 void tc_pool_keys_ijob_done(struct tc_pool *pool, struct tc_pool_card *card,
-			    struct tc_pool_ijob *ij);
+                            struct tc_pool_ijob *ij);
 void tc_pool_keys_run_evicts(struct tc_pool *pool, struct tc_pool_card *card);
 void tc_pool_keys_free_all(struct tc_pool *pool);
 bool tc_pool_keys_valid(const struct tc_pool *pool, const struct tc_job *job);
@@ -132,11 +132,11 @@ unsigned tc_pool_keys_top(const struct tc_pool *pool);
 
 /* tc_pool_health.c */
 void tc_pool_quarantine(struct tc_pool *pool, struct tc_pool_card *card,
-			const char *why);
+                        const char *why);
 void tc_pool_sync_reset(struct tc_pool *pool, struct tc_pool_card *card);
 void tc_pool_health(struct tc_pool *pool, uint64_t now);
 void tc_pool_probe_done(struct tc_pool *pool, struct tc_pool_card *card,
-			struct tc_pool_ijob *ij);
+                        struct tc_pool_ijob *ij);
 struct tc_pool_ijob *tc_pool_ijob_new(enum tc_pool_ijob_kind kind);
 
 #endif

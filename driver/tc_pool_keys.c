@@ -48,13 +48,14 @@ bool tc_pool_keys_valid(const struct tc_pool *pool, const struct tc_job *job)
 	if (job->nkeys && !job->keys)
 		return false;
 	for (i = 0; i < job->nkeys; i++)
-		if (job->keys[i] >= pool->nkeys || !pool->keys[job->keys[i]].live)
+		if (job->keys[i] >= pool->nkeys ||
+		    !pool->keys[job->keys[i]].live)
 			return false;
 	return true;
 }
 
 unsigned tc_pool_keys_missing(const struct tc_pool_card *card,
-			      const struct tc_job *job)
+                              const struct tc_job *job)
 {
 	unsigned i, n = 0;
 
@@ -65,7 +66,7 @@ unsigned tc_pool_keys_missing(const struct tc_pool_card *card,
 }
 
 bool tc_pool_keys_loaded(const struct tc_pool_card *card,
-			 const struct tc_job *job)
+                         const struct tc_job *job)
 {
 	return tc_pool_keys_missing(card, job) == 0;
 }
@@ -80,7 +81,7 @@ static void tc_pool_key_maybe_free(struct tc_pool *pool, struct tc_pool_key *k)
 
 /* Queue the loads job needs on card, just ahead of it. */
 int tc_pool_keys_prepare(struct tc_pool *pool, struct tc_pool_card *card,
-			 const struct tc_job *job)
+                         const struct tc_job *job)
 {
 	unsigned i;
 
@@ -111,7 +112,7 @@ int tc_pool_keys_prepare(struct tc_pool *pool, struct tc_pool_card *card,
 }
 
 static bool tc_pool_evict_on(struct tc_pool *pool, struct tc_pool_card *card,
-			     uint32_t slot)
+                             uint32_t slot)
 {
 	struct tc_pool_ijob *ij;
 	struct tc_job *ej;
@@ -135,10 +136,10 @@ static bool tc_pool_evict_on(struct tc_pool *pool, struct tc_pool_card *card,
 }
 
 void tc_pool_keys_ijob_done(struct tc_pool *pool, struct tc_pool_card *card,
-			    struct tc_pool_ijob *ij)
+                            struct tc_pool_ijob *ij)
 {
-	struct tc_pool_key *k = ij->slot < pool->nkeys ? &pool->keys[ij->slot]
-						      : NULL;
+	struct tc_pool_key *k =
+	    ij->slot < pool->nkeys ? &pool->keys[ij->slot] : NULL;
 
 	if (ij->kind == TC_POOL_IJOB_KEY_LOAD) {
 		/* A failed load leaves the slot unloaded: the job behind it
@@ -165,12 +166,13 @@ void tc_pool_keys_card_reset(struct tc_pool *pool, struct tc_pool_card *card)
 		return;
 	for (w = 0; w < TC_POOL_KEY_WORDS; w++) {
 		while (card->evict_pending[w]) {
-			unsigned b = (unsigned)__builtin_ctzll(
-				card->evict_pending[w]);
+			unsigned b =
+			    (unsigned)__builtin_ctzll(card->evict_pending[w]);
 			uint32_t slot = w * 64 + b;
 
 			card->evict_pending[w] &= ~(1ull << b);
-			if (slot < pool->nkeys && pool->keys[slot].evicts_owed) {
+			if (slot < pool->nkeys &&
+			    pool->keys[slot].evicts_owed) {
 				pool->keys[slot].evicts_owed--;
 				tc_pool_key_maybe_free(pool, &pool->keys[slot]);
 			}
@@ -200,14 +202,14 @@ void tc_pool_keys_run_evicts(struct tc_pool *pool, struct tc_pool_card *card)
 }
 
 int tc_pool_key_create(struct tc_pool *pool, uint8_t key_type,
-		       const void *material, size_t len, uint32_t *slot)
+                       const void *material, size_t len, uint32_t *slot)
 {
 	struct tc_pool_key *k;
 	unsigned s;
 	int ret;
 
-	if (!material || !len || len > TC_KEY_MAX_LEN || !slot ||
-	    !key_type || key_type >= TC_KEY_TYPE_COUNT)
+	if (!material || !len || len > TC_KEY_MAX_LEN || !slot || !key_type ||
+	    key_type >= TC_KEY_TYPE_COUNT)
 		return -EINVAL;
 	for (s = 0; s < pool->nkeys; s++)
 		if (!pool->keys[s].live && !pool->keys[s].dying)

@@ -78,8 +78,8 @@ int tc_pool_choose(struct tc_pool *pool, const struct tc_job *job, int avoid)
 
 	for (i = 0; i < n; i++) {
 		unsigned k = pool->opts.policy == TC_POOL_ROUND_ROBIN
-				     ? (pool->rr_next + i) % n
-				     : i;
+		                 ? (pool->rr_next + i) % n
+		                 : i;
 		struct tc_pool_card *card = pool->cards[k];
 		double cost;
 
@@ -120,22 +120,24 @@ static double tc_pool_ewma(double old, double sample)
 
 /* A job of this card completed at now: update estimates and statistics. */
 void tc_pool_account(struct tc_pool_card *card, const struct tc_job *job,
-		     uint64_t now)
+                     uint64_t now)
 {
 	unsigned cls = tc_pool_job_class(job);
 	uint64_t start, service, latency;
 
 	card->class_jobs[cls]++;
-	if (job->status == TC_STS_OK && job->submit_ns && now > job->submit_ns) {
-		start = job->submit_ns > card->last_done_ns ? job->submit_ns
-							    : card->last_done_ns;
+	if (job->status == TC_STS_OK && job->submit_ns &&
+	    now > job->submit_ns) {
+		start = job->submit_ns > card->last_done_ns
+		            ? job->submit_ns
+		            : card->last_done_ns;
 		service = now > start ? now - start : 0;
 		latency = now - job->submit_ns;
 		if (card->est_known[cls]) {
 			card->est_ns[cls] =
-				tc_pool_ewma(card->est_ns[cls], (double)service);
+			    tc_pool_ewma(card->est_ns[cls], (double)service);
 			card->ewma_lat_ns[cls] = tc_pool_ewma(
-				card->ewma_lat_ns[cls], (double)latency);
+			    card->ewma_lat_ns[cls], (double)latency);
 		} else if (service) {
 			/* First sample replaces the seed (a zero interval
 			 * from a batched poll says nothing yet). */

@@ -19,9 +19,10 @@
 
 #include "tc_driver_internal.h"
 
-#define TC_QP_MAX_LOG2	    15u	/* cids and SQ heads are 16-bit */
+#define TC_QP_MAX_LOG2        15u /* cids and SQ heads are 16-bit */
 #define TC_QP_DISABLE_WAIT_NS 100000000ull
 #define TC_QP_BAD_LOG_PER_SEC 10u
+#define TC_QP_KICK_POLLS      1024u /* empty polls before repeating CQ head */
 
 static void tc_qp_reset_free(struct tc_qp *qp)
 {
@@ -54,24 +55,24 @@ int tc_qp_program(struct tc_qp *qp)
 	/* Bases and size can change only while the queue is disabled. */
 	tc_dev_write32(dev, TC_QP_REG(q, TC_QP_CTRL), 0);
 	tc_dev_write32(dev, TC_QP_REG(q, TC_QP_SQ_BASE_LO),
-		       (uint32_t)qp->sq_buf.iova);
+	               (uint32_t)qp->sq_buf.iova);
 	tc_dev_write32(dev, TC_QP_REG(q, TC_QP_SQ_BASE_HI),
-		       (uint32_t)(qp->sq_buf.iova >> 32));
+	               (uint32_t)(qp->sq_buf.iova >> 32));
 	tc_dev_write32(dev, TC_QP_REG(q, TC_QP_CQ_BASE_LO),
-		       (uint32_t)qp->cq_buf.iova);
+	               (uint32_t)qp->cq_buf.iova);
 	tc_dev_write32(dev, TC_QP_REG(q, TC_QP_CQ_BASE_HI),
-		       (uint32_t)(qp->cq_buf.iova >> 32));
+	               (uint32_t)(qp->cq_buf.iova >> 32));
 	tc_dev_write32(dev, TC_QP_REG(q, TC_QP_SIZE),
-		       qp->depth_log2 << TC_QP_SIZE_SQ_SHIFT |
-			       qp->depth_log2 << TC_QP_SIZE_CQ_SHIFT);
+	               qp->depth_log2 << TC_QP_SIZE_SQ_SHIFT |
+	                   qp->depth_log2 << TC_QP_SIZE_CQ_SHIFT);
 	tc_dev_write32(dev, TC_QP_REG(q, TC_QP_COALESCE), qp->coalesce);
 	tc_dev_write32(dev, TC_QP_REG(q, TC_QP_CTRL),
-		       TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE |
-			       q << TC_QP_CTRL_VECTOR_SHIFT);
+	               TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE |
+	                   q << TC_QP_CTRL_VECTOR_SHIFT);
 	st = tc_dev_read32(dev, TC_QP_REG(q, TC_QP_STATUS));
 	if (!(st & TC_QP_STATUS_ENABLED) || (st & TC_QP_STATUS_ERROR)) {
 		fprintf(stderr, "tlscard: %s: queue %u not enabled (%#x)\n",
-			dev->info.name, q, st);
+		        dev->info.name, q, st);
 		return -EIO;
 	}
 	qp->ready = true;
@@ -79,7 +80,7 @@ int tc_qp_program(struct tc_qp *qp)
 }
 
 int tc_qp_create(struct tc_dev *dev, unsigned qid, unsigned depth_log2,
-		 struct tc_qp **out)
+                 struct tc_qp **out)
 {
 	unsigned max_log2 = dev->info.max_ring_log2;
 	struct tc_qp *qp;
@@ -88,8 +89,7 @@ int tc_qp_create(struct tc_dev *dev, unsigned qid, unsigned depth_log2,
 	*out = NULL;
 	if (max_log2 > TC_QP_MAX_LOG2)
 		max_log2 = TC_QP_MAX_LOG2;
-	if (qid >= dev->info.nqueues || depth_log2 < 1 ||
-	    depth_log2 > max_log2)
+	if (qid >= dev->info.nqueues || depth_log2 < 1 || depth_log2 > max_log2)
 		return -EINVAL;
 	if (dev->qps[qid])
 		return -EBUSY;
@@ -113,11 +113,11 @@ int tc_qp_create(struct tc_dev *dev, unsigned qid, unsigned depth_log2,
 		goto fail;
 	}
 	ret = tc_dma_alloc(dev->ctx, (size_t)qp->depth * TC_SQE_SIZE,
-			   &qp->sq_buf);
+	                   &qp->sq_buf);
 	if (ret)
 		goto fail;
 	ret = tc_dma_alloc(dev->ctx, (size_t)qp->depth * TC_CQE_SIZE,
-			   &qp->cq_buf);
+	                   &qp->cq_buf);
 	if (ret)
 		goto fail;
 	qp->sq = qp->sq_buf.va;
@@ -178,15 +178,18 @@ void tc_qp_destroy(struct tc_qp *qp)
 	if (!qp)
 		return;
 	dev = qp->dev;
+	/* The card must not sit on a completion waiting for CQ space we
+	 * already returned: repeat the head before stopping the queue. */
+	tc_qp_kick(qp);
 	qp->ready = false;
 	tc_dev_write32(dev, TC_QP_REG(qp->qid, TC_QP_CTRL), 0);
 	/* Let the card quiesce the queue before its rings go away. */
 	deadline = tc_now_ns() + TC_QP_DISABLE_WAIT_NS;
 	while (!dev->broken &&
 	       (tc_dev_read32(dev, TC_QP_REG(qp->qid, TC_QP_STATUS)) &
-		TC_QP_STATUS_ENABLED) &&
+	        TC_QP_STATUS_ENABLED) &&
 	       tc_now_ns() < deadline) {
-		struct timespec ts = { 0, 100000 };
+		struct timespec ts = {0, 100000};
 
 		nanosleep(&ts, NULL);
 	}
@@ -244,7 +247,7 @@ void tc_qp_flush(struct tc_qp *qp)
 }
 
 static void tc_qp_bad(struct tc_qp *qp, const char *why, unsigned cid,
-		      unsigned sq_id, unsigned sq_head)
+                      unsigned sq_id, unsigned sq_head)
 {
 	uint64_t now;
 
@@ -257,9 +260,9 @@ static void tc_qp_bad(struct tc_qp *qp, const char *why, unsigned cid,
 	}
 	if (qp->bad_logged++ < TC_QP_BAD_LOG_PER_SEC)
 		fprintf(stderr,
-			"tlscard: %s q%u: dropped completion: %s "
-			"(cid %u, sq_id %u, sq_head %u)\n",
-			qp->dev->info.name, qp->qid, why, cid, sq_id, sq_head);
+		        "tlscard: %s q%u: dropped completion: %s "
+		        "(cid %u, sq_id %u, sq_head %u)\n",
+		        qp->dev->info.name, qp->qid, why, cid, sq_id, sq_head);
 }
 
 /*
@@ -269,7 +272,7 @@ static void tc_qp_bad(struct tc_qp *qp, const char *why, unsigned cid,
  * what we rang is counted, logged and dropped.
  */
 static unsigned tc_qp_consume(struct tc_qp *qp, unsigned max,
-			      unsigned *consumed)
+                              unsigned *consumed)
 {
 	unsigned done = 0, seen = 0, limit = max + qp->depth;
 
@@ -284,17 +287,17 @@ static unsigned tc_qp_consume(struct tc_qp *qp, unsigned max,
 		 * once the new phase shows, the rest of the entry and the
 		 * job's output are visible. */
 		w3 = le32toh(__atomic_load_n((const uint32_t *)&e->cid,
-					     __ATOMIC_ACQUIRE));
+		                             __ATOMIC_ACQUIRE));
 		status = w3 >> 16;
 		if ((status & TC_CQE_PHASE) != qp->phase)
 			break;
 		if (qp->dma_seq)
 			(void)atomic_load_explicit(qp->dma_seq,
-						   memory_order_acquire);
+			                           memory_order_acquire);
 		w0 = le64toh(__atomic_load_n((const uint64_t *)&e->result,
-					     __ATOMIC_RELAXED));
+		                             __ATOMIC_RELAXED));
 		w1 = le32toh(__atomic_load_n((const uint32_t *)&e->sq_head,
-					     __ATOMIC_RELAXED));
+		                             __ATOMIC_RELAXED));
 		qp->cq_head++;
 		if (!(qp->cq_head & qp->mask))
 			qp->phase ^= TC_CQE_PHASE;
@@ -304,7 +307,8 @@ static unsigned tc_qp_consume(struct tc_qp *qp, unsigned max,
 		sq_head = (uint16_t)w1;
 		sq_id = w1 >> 16;
 		adv = (uint16_t)(sq_head - qp->sq_head);
-		outstanding = (uint16_t)((uint16_t)qp->sq_tail_db - qp->sq_head);
+		outstanding =
+		    (uint16_t)((uint16_t)qp->sq_tail_db - qp->sq_head);
 		if (cid >= qp->depth || !qp->jobs[cid]) {
 			tc_qp_bad(qp, "unexpected cid", cid, sq_id, sq_head);
 			continue;
@@ -315,7 +319,7 @@ static unsigned tc_qp_consume(struct tc_qp *qp, unsigned max,
 		}
 		if (adv > outstanding) {
 			tc_qp_bad(qp, "SQ head beyond tail", cid, sq_id,
-				  sq_head);
+			          sq_head);
 			continue;
 		}
 		qp->sq_head = sq_head;
@@ -331,7 +335,8 @@ static unsigned tc_qp_consume(struct tc_qp *qp, unsigned max,
 		qp->st.completed++;
 		if (status) {
 			qp->st.errors++;
-			if (status == TC_STS_ABORTED_RESET && !qp->dev->in_reset)
+			if (status == TC_STS_ABORTED_RESET &&
+			    !qp->dev->in_reset)
 				qp->dev->reset_suspect = true;
 		}
 		done++;
@@ -366,6 +371,14 @@ unsigned tc_qp_poll(struct tc_qp *qp, unsigned max)
 		 * the entries, and those reads are complete. */
 		tc_dev_write32(qp->dev, TC_DB_CQ_HEAD(qp->qid), qp->cq_head);
 		qp->st.cq_doorbells++;
+		qp->idle_polls = 0;
+	} else if (!consumed && qp->nfree != qp->depth &&
+	           ++qp->idle_polls >= TC_QP_KICK_POLLS) {
+		/* Jobs in flight and a long silence: if the card refused or
+		 * lost our last CQ-head write it may be waiting for CQ space
+		 * we already gave back, so say it again (never per job). */
+		qp->idle_polls = 0;
+		tc_qp_kick(qp);
 	}
 	return n;
 }

@@ -30,7 +30,7 @@ static int tc_sim_bus_read(void *opaque, uint64_t addr, void *buf, size_t len)
 }
 
 static int tc_sim_bus_write(void *opaque, uint64_t addr, const void *buf,
-			    size_t len)
+                            size_t len)
 {
 	struct tc_sim *sim = opaque;
 
@@ -39,7 +39,7 @@ static int tc_sim_bus_write(void *opaque, uint64_t addr, const void *buf,
 
 /* Zero copy: the model works on the host buffer directly. */
 static void *tc_sim_bus_map(void *opaque, uint64_t addr, size_t len,
-			    bool is_write)
+                            bool is_write)
 {
 	struct tc_sim *sim = opaque;
 
@@ -47,8 +47,7 @@ static void *tc_sim_bus_map(void *opaque, uint64_t addr, size_t len,
 	return tc_sim_domain_map(sim->dom, addr, len);
 }
 
-static void tc_sim_bus_unmap(void *opaque, void *ptr, size_t len,
-			     bool is_write)
+static void tc_sim_bus_unmap(void *opaque, void *ptr, size_t len, bool is_write)
 {
 	struct tc_sim *sim = opaque;
 
@@ -96,9 +95,8 @@ static int tc_sim_get_domain(struct tc_ctx *ctx, struct tc_sim_domain **out)
 	ret = tc_sim_domain_create(&d);
 	if (ret)
 		return ret;
-	ret = tc_ctx_attach_domain(ctx, &tc_sim_backend, &tc_sim_domain_ops,
-				   d, tc_sim_domain_release,
-				   tc_sim_domain_seq(d));
+	ret = tc_ctx_attach_domain(ctx, &tc_sim_backend, &tc_sim_domain_ops, d,
+	                           tc_sim_domain_release, tc_sim_domain_seq(d));
 	if (ret) {
 		tc_sim_domain_destroy(d);
 		return ret;
@@ -115,7 +113,7 @@ static int tc_sim_config(struct tc_model_config *cfg, const char *spec)
 		return 0;
 	if (tc_model_config_parse(cfg, spec, err, sizeof(err))) {
 		fprintf(stderr, "tlscard: sim: bad spec \"%s\": %s\n", spec,
-			err);
+		        err);
 		return -EINVAL;
 	}
 	return 0;
@@ -132,7 +130,7 @@ static void tc_sim_free(struct tc_sim *sim)
 }
 
 static int tc_sim_open(struct tc_dev *dev, const char *arg,
-		       const struct tc_dev_opts *opts)
+                       const struct tc_dev_opts *opts)
 {
 	struct tc_model_config cfg;
 	struct tc_sim *sim;
@@ -166,18 +164,18 @@ static int tc_sim_open(struct tc_dev *dev, const char *arg,
 	if (ret)
 		goto fail;
 	sim->bus = (struct tc_model_bus){
-		.opaque = sim,
-		.dma_read = tc_sim_bus_read,
-		.dma_write = tc_sim_bus_write,
-		.dma_map = tc_sim_bus_map,
-		.dma_unmap = tc_sim_bus_unmap,
-		.irq = tc_sim_bus_irq,
-		.log = tc_sim_bus_log,
+	    .opaque = sim,
+	    .dma_read = tc_sim_bus_read,
+	    .dma_write = tc_sim_bus_write,
+	    .dma_map = tc_sim_bus_map,
+	    .dma_unmap = tc_sim_bus_unmap,
+	    .irq = tc_sim_bus_irq,
+	    .log = tc_sim_bus_log,
 	};
 	ret = tc_model_create(&cfg, &sim->bus, &sim->model);
 	if (ret) {
 		fprintf(stderr, "tlscard: %s: model rejected config (%d)\n",
-			sim->name, ret);
+		        sim->name, ret);
 		goto fail;
 	}
 	dev->ctx->sim_next++;
@@ -224,11 +222,11 @@ static int tc_sim_irq_eventfd(struct tc_dev *dev, unsigned vector)
 }
 
 const struct tc_backend_ops tc_sim_backend = {
-	.name = "sim",
-	.open = tc_sim_open,
-	.close = tc_sim_close,
-	.read32 = tc_sim_read32,
-	.write32 = tc_sim_write32,
-	.irq_eventfd = tc_sim_irq_eventfd,
-	.reset = NULL, /* CTRL.RESET */
+    .name = "sim",
+    .open = tc_sim_open,
+    .close = tc_sim_close,
+    .read32 = tc_sim_read32,
+    .write32 = tc_sim_write32,
+    .irq_eventfd = tc_sim_irq_eventfd,
+    .reset = NULL, /* CTRL.RESET */
 };

@@ -81,7 +81,7 @@ static size_t tc_sim_upper(const struct tc_sim_domain *d, uint64_t addr)
  * be immune to 64-bit wrap: no addr + len is ever formed.
  */
 static unsigned char *tc_sim_lookup(const struct tc_sim_domain *d,
-				    uint64_t addr, uint64_t len)
+                                    uint64_t addr, uint64_t len)
 {
 	size_t i = tc_sim_upper(d, addr);
 	const struct tc_sim_map *m;
@@ -97,7 +97,7 @@ static unsigned char *tc_sim_lookup(const struct tc_sim_domain *d,
 }
 
 int tc_sim_domain_insert(struct tc_sim_domain *d, uint64_t iova, size_t len,
-			 void *va)
+                         void *va)
 {
 	struct tc_sim_map *maps;
 	size_t i;
@@ -125,7 +125,7 @@ int tc_sim_domain_insert(struct tc_sim_domain *d, uint64_t iova, size_t len,
 		d->cap = cap;
 	}
 	memmove(&d->maps[i + 1], &d->maps[i], (d->n - i) * sizeof(d->maps[0]));
-	d->maps[i] = (struct tc_sim_map){ .iova = iova, .len = len, .va = va };
+	d->maps[i] = (struct tc_sim_map){.iova = iova, .len = len, .va = va};
 	d->n++;
 out:
 	pthread_rwlock_unlock(&d->lock);
@@ -141,7 +141,7 @@ int tc_sim_domain_remove(struct tc_sim_domain *d, uint64_t iova, size_t len)
 	i = tc_sim_upper(d, iova);
 	if (i > 0 && d->maps[i - 1].iova == iova && d->maps[i - 1].len == len) {
 		memmove(&d->maps[i - 1], &d->maps[i],
-			(d->n - i) * sizeof(d->maps[0]));
+		        (d->n - i) * sizeof(d->maps[0]));
 		d->n--;
 		ret = 0;
 	}
@@ -150,7 +150,7 @@ int tc_sim_domain_remove(struct tc_sim_domain *d, uint64_t iova, size_t len)
 }
 
 int tc_sim_domain_read(struct tc_sim_domain *d, uint64_t iova, void *buf,
-		       size_t len)
+                       size_t len)
 {
 	const unsigned char *src;
 	int ret = 0;
@@ -170,7 +170,7 @@ int tc_sim_domain_read(struct tc_sim_domain *d, uint64_t iova, void *buf,
  * a later word (the completion's phase) sees every earlier one (see top).
  */
 static void tc_sim_store(unsigned char *dst, const unsigned char *src,
-			 size_t len)
+                         size_t len)
 {
 	while (len) {
 		uintptr_t a = (uintptr_t)dst;
@@ -200,8 +200,8 @@ static void tc_sim_store(unsigned char *dst, const unsigned char *src,
 	}
 }
 
-int tc_sim_domain_write(struct tc_sim_domain *d, uint64_t iova,
-			const void *buf, size_t len)
+int tc_sim_domain_write(struct tc_sim_domain *d, uint64_t iova, const void *buf,
+                        size_t len)
 {
 	unsigned char *dst;
 	int ret = 0;
@@ -236,7 +236,7 @@ void tc_sim_domain_unmap(struct tc_sim_domain *d, bool is_write)
 	/* Writes through the pointer become visible to the host's poll. */
 	if (is_write)
 		atomic_fetch_add_explicit(&d->write_seq, 1,
-					  memory_order_release);
+		                          memory_order_release);
 }
 
 size_t tc_sim_domain_count(struct tc_sim_domain *d)
@@ -257,7 +257,7 @@ atomic_uint_fast64_t *tc_sim_domain_seq(struct tc_sim_domain *d)
 /* ---- the context's domain ops ------------------------------------------ */
 
 static int tc_sim_dom_map(struct tc_ctx *ctx, void *va, size_t len,
-			  uint64_t iova)
+                          uint64_t iova)
 {
 	return tc_sim_domain_insert(ctx->dom_priv, iova, len, va);
 }
@@ -268,7 +268,7 @@ static int tc_sim_dom_unmap(struct tc_ctx *ctx, uint64_t iova, size_t len)
 }
 
 const struct tc_domain_ops tc_sim_domain_ops = {
-	.name = "sim",
-	.map = tc_sim_dom_map,
-	.unmap = tc_sim_dom_unmap,
+    .name = "sim",
+    .map = tc_sim_dom_map,
+    .unmap = tc_sim_dom_unmap,
 };

@@ -25,11 +25,11 @@ bool tc_cq_full(const struct tc_queue *q)
 }
 
 int tc_cq_post(struct tc_model *m, struct tc_queue *q, uint16_t cid,
-	       uint16_t status, uint32_t result, uint32_t aux)
+               uint16_t status, uint32_t result, uint32_t aux)
 {
 	uint32_t tail = atomic_load_explicit(&q->cq_tail, memory_order_relaxed);
 	uint32_t sq_head =
-		atomic_load_explicit(&q->sq_head, memory_order_relaxed);
+	    atomic_load_explicit(&q->sq_head, memory_order_relaxed);
 	/* Phase 1 on the first pass after enable, flipping on every wrap. */
 	uint16_t phase = ((tail >> q->cq_log2) & 1) ? 0 : TC_CQE_PHASE;
 	struct tc_cqe cqe;
@@ -47,12 +47,17 @@ int tc_cq_post(struct tc_model *m, struct tc_queue *q, uint16_t cid,
 
 	if (tc_dma_write(&m->dma, addr, &cqe, 12))
 		goto fault;
+	/*
+	 * Publish the new tail before the phase word: once the host can see
+	 * the entry it may at once write a CQ-head doorbell covering it, and
+	 * that doorbell is validated against cq_tail.  Publishing later let a
+	 * fast host's valid doorbell be refused as "head beyond tail".
+	 */
+	atomic_store_explicit(&q->cq_tail, tail + 1, memory_order_release);
 	/* Bytes 0..11 are globally visible before the phase word. */
 	atomic_thread_fence(memory_order_release);
 	if (tc_dma_write(&m->dma, addr + 12, &cqe.cid, 4))
 		goto fault;
-	/* Relaxed: the doorbell reads cq_tail only to validate a head. */
-	atomic_store_explicit(&q->cq_tail, tail + 1, memory_order_relaxed);
 
 	tc_add64(&q->st_completed, 1);
 	if (status != TC_STS_OK)
@@ -64,8 +69,8 @@ int tc_cq_post(struct tc_model *m, struct tc_queue *q, uint16_t cid,
 fault:
 	q->error = true;
 	tc_model_log(m, TC_LOG_FATAL,
-		     "queue %u: completion write at 0x%" PRIx64 " faulted",
-		     q->id, addr);
+	             "queue %u: completion write at 0x%" PRIx64 " faulted",
+	             q->id, addr);
 	return -EFAULT;
 }
 
@@ -75,8 +80,8 @@ int tc_cq_complete_task(struct tc_model *m, struct tc_task *t)
 	bool irq_now = t->sqe.flags & TC_SQE_F_IRQ_NOW;
 	int ret;
 
-	ret = tc_cq_post(m, q, le16toh(t->sqe.cid), t->status, t->result,
-			 t->aux);
+	ret =
+	    tc_cq_post(m, q, le16toh(t->sqe.cid), t->status, t->result, t->aux);
 	if (ret == -EFAULT)
 		tc_model_set_fatal(m, TC_FATAL_CQ_DMA);
 	if (ret)

@@ -26,7 +26,9 @@ static void tc_engine_idle(struct tc_model *m, struct tc_engine *e)
 	 * the lock to signal, which it cannot do before we are waiting.
 	 */
 	atomic_fetch_add(&m->sleepers, 1);
-	if (!tc_queue_pick(m, false)) {
+	/* Re-check stopping too: the caller may have dropped the lock (to
+	 * deliver interrupts, or in a reset) since it last looked. */
+	if (!m->stopping && !tc_queue_pick(m, false)) {
 		pthread_cond_wait(&m->work_cond, &m->lock);
 		e->idled = true;
 	}
@@ -52,8 +54,8 @@ static bool tc_engine_lost_task(struct tc_model *m, struct tc_engine *e)
 
 /* Run the descriptor.  Called without the lock. */
 static uint16_t tc_engine_execute(struct tc_model *m, struct tc_engine *e,
-				  const struct tc_sqe *sqe, bool fi_fail,
-				  struct tc_op_ctx *ctx)
+                                  const struct tc_sqe *sqe, bool fi_fail,
+                                  struct tc_op_ctx *ctx)
 {
 	uint16_t status;
 
@@ -75,7 +77,7 @@ static uint16_t tc_engine_execute(struct tc_model *m, struct tc_engine *e,
 /* Post t's completion, waiting for CQ space, a stall or a fatal error to
  * clear.  Lock held. */
 static void tc_engine_post(struct tc_model *m, struct tc_engine *e,
-			   struct tc_task *t)
+                           struct tc_task *t)
 {
 	struct tc_queue *q = t->q;
 	int ret;
@@ -86,6 +88,7 @@ static void tc_engine_post(struct tc_model *m, struct tc_engine *e,
 		if (!tc_model_post_allowed(m)) {
 			/* Stalled or fatal: the job hangs in the engine. */
 			e->idled = true;
+			tc_irq_handoff(m);
 			pthread_cond_wait(&m->engine_cond, &m->lock);
 			continue;
 		}
@@ -93,13 +96,11 @@ static void tc_engine_post(struct tc_model *m, struct tc_engine *e,
 		if (ret != -EAGAIN) {
 			if (!ret)
 				break;
-			continue;	/* -EFAULT: now fatal, wait above */
+			continue; /* -EFAULT: now fatal, wait above */
 		}
+		/* The host must drain: signal what it has not seen. */
 		tc_irq_cq_full(m, q);
-		if (m->irq_mask) {
-			tc_model_flush_irqs_locked(m);
-			continue;
-		}
+		tc_irq_handoff(m);
 		/* Dekker pair with the CQ-head doorbell: register as a
 		 * waiter (seq_cst), then re-check the head (seq_cst). */
 		atomic_fetch_add(&q->cq_waiters, 1);
@@ -113,7 +114,7 @@ static void tc_engine_post(struct tc_model *m, struct tc_engine *e,
 }
 
 static void tc_engine_account(struct tc_engine *e, unsigned op_class,
-			      uint64_t bytes, uint64_t busy_ns, uint16_t status)
+                              uint64_t bytes, uint64_t busy_ns, uint16_t status)
 {
 	tc_add64(&e->st_jobs, 1);
 	tc_add64(&e->st_bytes, bytes);
@@ -125,7 +126,7 @@ static void tc_engine_account(struct tc_engine *e, unsigned op_class,
 
 /* Own, execute and complete one task.  Lock held on entry and return. */
 static void tc_engine_run(struct tc_model *m, struct tc_engine *e,
-			  struct tc_task *t)
+                          struct tc_task *t)
 {
 	struct tc_queue *q = t->q;
 	struct tc_sqe sqe = t->sqe;
@@ -145,7 +146,9 @@ static void tc_engine_run(struct tc_model *m, struct tc_engine *e,
 	/* More queued: pass the baton to a sleeping engine. */
 	if (atomic_load(&m->sleepers) && tc_queue_pick(m, false))
 		pthread_cond_signal(&m->work_cond);
-	tc_model_unlock(m);
+	/* We own a task now: no bus callbacks from this thread. */
+	tc_irq_handoff(m);
+	pthread_mutex_unlock(&m->lock);
 
 	t0 = tc_model_now_ns();
 	status = tc_engine_execute(m, e, &sqe, fi_fail, &ctx);

@@ -10,7 +10,7 @@
 
 #include "tc_model_internal.h"
 
-#define TC_FI_PPM_SCALE 1000000u
+#define TC_FI_PPM_SCALE     1000000u
 /* xorshift32 must not start from 0. */
 #define TC_FI_DEFAULT_STATE 0x9e3779b9u
 
@@ -83,7 +83,7 @@ void tc_fault_run_due_reset(struct tc_model *m)
 }
 
 int tc_fault_read(struct tc_model *m, unsigned off, unsigned size,
-		  uint64_t *val)
+                  uint64_t *val)
 {
 	if (!m->cfg.fault_injection)
 		return -ENOENT;
@@ -91,8 +91,7 @@ int tc_fault_read(struct tc_model *m, unsigned off, unsigned size,
 	case TC_REG_FI_CTRL:
 		return tc_reg32(size, m->fi.ctrl & TC_FI_CTRL_STALL, val);
 	case TC_REG_FI_ERROR_PPM: return tc_reg32(size, m->fi.error_ppm, val);
-	case TC_REG_FI_LATENCY_US:
-		return tc_reg32(size, m->fi.latency_us, val);
+	case TC_REG_FI_LATENCY_US: return tc_reg32(size, m->fi.latency_us, val);
 	case TC_REG_FI_SEED: return tc_reg32(size, m->fi.seed, val);
 	case TC_REG_FI_RESET_AFTER:
 		return tc_reg32(size, m->fi.reset_after, val);
@@ -109,7 +108,7 @@ static void tc_fault_write_ctrl(struct tc_model *m, uint32_t val)
 	if (stall != tc_fault_stalled(m)) {
 		m->fi.ctrl = stall ? TC_FI_CTRL_STALL : 0;
 		tc_model_log(m, TC_LOG_FAULT, "fault injection: stall %s",
-			     stall ? "on" : "off");
+		             stall ? "on" : "off");
 		if (stall)
 			tc_irq_flush_pending(m);
 		else
@@ -122,7 +121,7 @@ static void tc_fault_write_ctrl(struct tc_model *m, uint32_t val)
 }
 
 int tc_fault_write(struct tc_model *m, unsigned off, unsigned size,
-		   uint64_t val)
+                   uint64_t val)
 {
 	uint32_t v = (uint32_t)val;
 
@@ -130,7 +129,7 @@ int tc_fault_write(struct tc_model *m, unsigned off, unsigned size,
 		return -ENOENT;
 	if (size != 4)
 		return off <= TC_REG_FI_INJECTED && !(off % 4) ? -EINVAL
-							       : -ENOENT;
+		                                               : -ENOENT;
 	switch (off) {
 	case TC_REG_FI_CTRL: tc_fault_write_ctrl(m, v); return 0;
 	case TC_REG_FI_ERROR_PPM: m->fi.error_ppm = v; return 0;

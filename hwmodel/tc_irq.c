@@ -10,7 +10,11 @@
  *   - a poster has to wait for CQ space (the host must drain first);
  *   - the descriptor had TC_SQE_F_IRQ_NOW.
  * Vectors raised under the model lock collect in m->irq_mask; the bus
- * callback runs only after the lock is dropped (tc_model_unlock).
+ * callback runs only after the lock is dropped (tc_model_unlock), and only
+ * in a thread that holds no task: an engine that owns a task hands pending
+ * vectors to the timer thread instead (tc_irq_handoff).  A reset waits for
+ * exactly those engines, so a host whose irq callback blocks on a lock the
+ * resetting thread holds (QEMU's BQL) cannot deadlock it.
  */
 #include "tc_model_internal.h"
 
@@ -38,12 +42,12 @@ static unsigned tc_irq_count(const struct tc_queue *q)
 static uint64_t tc_irq_time_ns(const struct tc_queue *q)
 {
 	return ((q->coalesce_reg >> TC_QP_COALESCE_TIME_SHIFT) &
-		TC_QP_COALESCE_TIME_MASK) *
+	        TC_QP_COALESCE_TIME_MASK) *
 	       TC_NS_PER_US;
 }
 
 void tc_irq_after_post(struct tc_model *m, struct tc_queue *q, bool irq_now,
-		       uint64_t now)
+                       uint64_t now)
 {
 	unsigned count = tc_irq_count(q);
 	uint64_t window = tc_irq_time_ns(q);
@@ -98,6 +102,12 @@ uint64_t tc_irq_expire(struct tc_model *m, uint64_t now)
 			next = deadline;
 	}
 	return next;
+}
+
+void tc_irq_handoff(struct tc_model *m)
+{
+	if (m->irq_mask)
+		pthread_cond_signal(&m->timer_cond);
 }
 
 void tc_irq_deliver(struct tc_model *m, uint32_t mask)

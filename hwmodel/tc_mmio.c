@@ -37,15 +37,15 @@ static uint32_t tc_mmio_status(const struct tc_model *m)
 static uint32_t tc_mmio_features(const struct tc_model *m)
 {
 	uint32_t v = TC_CAP_F_STATS | TC_CAP_F_IRQ_COALESCE |
-		     TC_CAP_F_BLOB_STORE | TC_CAP_F_TIMING_MODEL;
+	             TC_CAP_F_BLOB_STORE | TC_CAP_F_TIMING_MODEL;
 
 	if (m->cfg.fault_injection)
 		v |= TC_CAP_F_FAULT_INJECT;
 	return v;
 }
 
-static int tc_mmio_read_global(struct tc_model *m, unsigned reg,
-			       unsigned size, uint64_t *val)
+static int tc_mmio_read_global(struct tc_model *m, unsigned reg, unsigned size,
+                               uint64_t *val)
 {
 	const struct tc_model_config *c = &m->cfg;
 
@@ -53,31 +53,28 @@ static int tc_mmio_read_global(struct tc_model *m, unsigned reg,
 	case TC_REG_ID: return tc_reg32(size, TC_ID_MAGIC, val);
 	case TC_REG_VERSION:
 		return tc_reg32(size, TC_VERSION_MAJOR << 16 | TC_VERSION_MINOR,
-				val);
+		                val);
 	case TC_REG_CAP_OPS: return tc_reg32(size, tc_ops_cap_ops(), val);
 	case TC_REG_CAP_ALGS: return tc_reg32(size, tc_ops_cap_algs(), val);
 	case TC_REG_CAP_QUEUES:
 		return tc_reg32(size,
-				c->nqueues << TC_CAP_QUEUES_NQ_SHIFT |
-					c->max_ring_log2
-						<< TC_CAP_QUEUES_MAXLOG2_SHIFT |
-					c->nengines
-						<< TC_CAP_QUEUES_ENGINES_SHIFT,
-				val);
+		                c->nqueues << TC_CAP_QUEUES_NQ_SHIFT |
+		                    c->max_ring_log2
+		                        << TC_CAP_QUEUES_MAXLOG2_SHIFT |
+		                    c->nengines << TC_CAP_QUEUES_ENGINES_SHIFT,
+		                val);
 	case TC_REG_CAP_LIMITS:
-		return tc_reg32(size,
-				c->max_sg << TC_CAP_LIMITS_MAX_SG_SHIFT |
-					TC_AEAD_MAX_RECORDS
-						<< TC_CAP_LIMITS_MAX_REC_SHIFT |
-					TC_DIGEST_MAX_CP
-						<< TC_CAP_LIMITS_MAX_CP_SHIFT,
-				val);
+		return tc_reg32(
+		    size,
+		    c->max_sg << TC_CAP_LIMITS_MAX_SG_SHIFT |
+		        TC_AEAD_MAX_RECORDS << TC_CAP_LIMITS_MAX_REC_SHIFT |
+		        TC_DIGEST_MAX_CP << TC_CAP_LIMITS_MAX_CP_SHIFT,
+		    val);
 	case TC_REG_CAP_SLOTS:
 		return tc_reg32(size,
-				c->key_slots << TC_CAP_SLOTS_KEYS_SHIFT |
-					c->blob_slots
-						<< TC_CAP_SLOTS_BLOBS_SHIFT,
-				val);
+		                c->key_slots << TC_CAP_SLOTS_KEYS_SHIFT |
+		                    c->blob_slots << TC_CAP_SLOTS_BLOBS_SHIFT,
+		                val);
 	case TC_REG_CAP_FEATURES:
 		return tc_reg32(size, tc_mmio_features(m), val);
 	case TC_REG_CAP_MAX_INPUT: return tc_reg32(size, c->max_input, val);
@@ -99,7 +96,7 @@ static int tc_mmio_read_global(struct tc_model *m, unsigned reg,
 	case TC_REG_TIME_NS_LO:
 	case TC_REG_TIME_NS_HI:
 		return tc_reg_pair(reg, TC_REG_TIME_NS_LO, size,
-				   tc_model_now_ns() - m->t0_ns, val);
+		                   tc_model_now_ns() - m->t0_ns, val);
 	default: return -ENOENT;
 	}
 }
@@ -129,8 +126,8 @@ static int tc_mmio_write_ctrl(struct tc_model *m, uint32_t val)
 	return 0;
 }
 
-static int tc_mmio_write_global(struct tc_model *m, unsigned reg,
-				unsigned size, uint32_t val)
+static int tc_mmio_write_global(struct tc_model *m, unsigned reg, unsigned size,
+                                uint32_t val)
 {
 	uint64_t dummy;
 
@@ -152,7 +149,7 @@ static int tc_mmio_write_global(struct tc_model *m, unsigned reg,
 }
 
 static int tc_mmio_read_engine(struct tc_model *m, unsigned eid, unsigned reg,
-			       unsigned size, uint64_t *val)
+                               unsigned size, uint64_t *val)
 {
 	struct tc_engine *e = &m->engines[eid];
 
@@ -162,15 +159,15 @@ static int tc_mmio_read_engine(struct tc_model *m, unsigned eid, unsigned reg,
 	case TC_ENG_STAT_JOBS_LO:
 	case TC_ENG_STAT_JOBS_HI:
 		return tc_reg_pair(reg, TC_ENG_STAT_JOBS_LO, size,
-				   tc_load64(&e->st_jobs), val);
+		                   tc_load64(&e->st_jobs), val);
 	case TC_ENG_STAT_BYTES_LO:
 	case TC_ENG_STAT_BYTES_HI:
 		return tc_reg_pair(reg, TC_ENG_STAT_BYTES_LO, size,
-				   tc_load64(&e->st_bytes), val);
+		                   tc_load64(&e->st_bytes), val);
 	case TC_ENG_STAT_BUSY_NS_LO:
 	case TC_ENG_STAT_BUSY_NS_HI:
 		return tc_reg_pair(reg, TC_ENG_STAT_BUSY_NS_LO, size,
-				   tc_load64(&e->st_busy_ns), val);
+		                   tc_load64(&e->st_busy_ns), val);
 	case TC_ENG_STAT_ERRORS:
 		return tc_reg32(size, tc_load32(&e->st_errors), val);
 	case TC_ENG_STAT_CLASS:
@@ -179,15 +176,14 @@ static int tc_mmio_read_engine(struct tc_model *m, unsigned eid, unsigned reg,
 	}
 }
 
-static bool tc_mmio_in(uint64_t off, uint64_t base, uint64_t n,
-		       uint64_t stride)
+static bool tc_mmio_in(uint64_t off, uint64_t base, uint64_t n, uint64_t stride)
 {
 	return off >= base && off < base + n * stride;
 }
 
 /* Lock held. */
-static int tc_mmio_read_locked(struct tc_model *m, uint64_t off,
-			       unsigned size, uint64_t *val)
+static int tc_mmio_read_locked(struct tc_model *m, uint64_t off, unsigned size,
+                               uint64_t *val)
 {
 	unsigned o = (unsigned)off;
 
@@ -201,17 +197,17 @@ static int tc_mmio_read_locked(struct tc_model *m, uint64_t off,
 		if (q >= m->cfg.nqueues)
 			return -ENOENT;
 		return tc_queue_read(m, &m->queues[q], o % TC_QP_STRIDE, size,
-				     val);
+		                     val);
 	}
 	if (tc_mmio_in(off, TC_ENG_BASE, TC_MAX_ENGINES, TC_ENG_STRIDE))
 		return tc_mmio_read_engine(m, (o - TC_ENG_BASE) / TC_ENG_STRIDE,
-					   o % TC_ENG_STRIDE, size, val);
+		                           o % TC_ENG_STRIDE, size, val);
 	return -ENOENT;
 }
 
 /* Lock held. */
-static int tc_mmio_write_locked(struct tc_model *m, uint64_t off,
-				unsigned size, uint64_t val)
+static int tc_mmio_write_locked(struct tc_model *m, uint64_t off, unsigned size,
+                                uint64_t val)
 {
 	unsigned o = (unsigned)off;
 	uint64_t dummy;
@@ -226,12 +222,12 @@ static int tc_mmio_write_locked(struct tc_model *m, uint64_t off,
 		if (q >= m->cfg.nqueues)
 			return -ENOENT;
 		return tc_queue_write(m, &m->queues[q], o % TC_QP_STRIDE, size,
-				      val);
+		                      val);
 	}
 	if (tc_mmio_in(off, TC_ENG_BASE, TC_MAX_ENGINES, TC_ENG_STRIDE)) {
-		int ret = tc_mmio_read_engine(m,
-					      (o - TC_ENG_BASE) / TC_ENG_STRIDE,
-					      o % TC_ENG_STRIDE, size, &dummy);
+		int ret =
+		    tc_mmio_read_engine(m, (o - TC_ENG_BASE) / TC_ENG_STRIDE,
+		                        o % TC_ENG_STRIDE, size, &dummy);
 		return ret ? ret : -EPERM;
 	}
 	return -ENOENT;
@@ -251,7 +247,7 @@ uint64_t tc_model_mmio_read(struct tc_model *m, uint64_t off, unsigned size)
 
 	if (!tc_mmio_access_ok(off, size)) {
 		tc_model_bad_mmio(m, false, off, size, 0,
-				  "bad size or alignment");
+		                  "bad size or alignment");
 		return 0;
 	}
 	/* Doorbells are write-only and read as 0 (card-spec.md). */
@@ -283,13 +279,13 @@ static void tc_mmio_doorbell(struct tc_model *m, uint64_t off, uint32_t val)
 }
 
 void tc_model_mmio_write(struct tc_model *m, uint64_t off, uint64_t val,
-			 unsigned size)
+                         unsigned size)
 {
 	int ret;
 
 	if (!tc_mmio_access_ok(off, size)) {
 		tc_model_bad_mmio(m, true, off, size, val,
-				  "bad size or alignment");
+		                  "bad size or alignment");
 		return;
 	}
 	if (off >= TC_DB_BASE) {

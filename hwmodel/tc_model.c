@@ -88,7 +88,7 @@ void tc_model_set_fatal(struct tc_model *m, uint8_t code)
 		m->fatal_code = code;
 	}
 	tc_model_log(m, TC_LOG_FATAL, "fatal error (code %u): card stopped",
-		     code);
+	             code);
 	tc_irq_raise_vector(m, m->err_vector);
 	/* Nothing more will be fetched: signal what the host has not seen. */
 	tc_irq_flush_pending(m);
@@ -102,7 +102,7 @@ void tc_model_clear_fatal(struct tc_model *m)
 }
 
 void tc_model_log(struct tc_model *m, enum tc_log_kind kind, const char *fmt,
-		  ...)
+                  ...)
 {
 	char msg[256];
 	unsigned n;
@@ -110,7 +110,7 @@ void tc_model_log(struct tc_model *m, enum tc_log_kind kind, const char *fmt,
 	va_list ap;
 
 	n = atomic_fetch_add_explicit(&m->log_count[kind], 1,
-				      memory_order_relaxed) +
+	                              memory_order_relaxed) +
 	    1;
 	if (!m->bus.log || (n > TC_LOG_BURST && n % TC_LOG_EVERY))
 		return;
@@ -121,24 +121,24 @@ void tc_model_log(struct tc_model *m, enum tc_log_kind kind, const char *fmt,
 	if (n > TC_LOG_BURST) {
 		len = (int)strlen(msg);
 		snprintf(msg + len, sizeof(msg) - (size_t)len,
-			 " (%u of this kind, rate-limited)", n);
+		         " (%u of this kind, rate-limited)", n);
 	}
 	m->bus.log(m->bus.opaque, msg);
 }
 
 void tc_model_bad_mmio(struct tc_model *m, bool write, uint64_t off,
-		       unsigned size, uint64_t val, const char *why)
+                       unsigned size, uint64_t val, const char *why)
 {
 	atomic_fetch_add_explicit(&m->bad_mmio, 1, memory_order_relaxed);
 	if (write)
 		tc_model_log(m, TC_LOG_BAD_MMIO,
-			     "bad MMIO write off=0x%" PRIx64
-			     " size=%u val=0x%" PRIx64 ": %s",
-			     off, size, val, why);
+		             "bad MMIO write off=0x%" PRIx64
+		             " size=%u val=0x%" PRIx64 ": %s",
+		             off, size, val, why);
 	else
 		tc_model_log(m, TC_LOG_BAD_MMIO,
-			     "bad MMIO read off=0x%" PRIx64 " size=%u: %s", off,
-			     size, why);
+		             "bad MMIO read off=0x%" PRIx64 " size=%u: %s", off,
+		             size, why);
 }
 
 static int tc_model_init_sync(struct tc_model *m)
@@ -194,7 +194,7 @@ static void tc_model_stop(struct tc_model *m)
 }
 
 int tc_model_create(const struct tc_model_config *cfg,
-		    const struct tc_model_bus *bus, struct tc_model **out)
+                    const struct tc_model_bus *bus, struct tc_model **out)
 {
 	struct tc_model *m;
 	char err[128];
@@ -214,7 +214,7 @@ int tc_model_create(const struct tc_model_config *cfg,
 		return -ENOMEM;
 	m->cfg = *cfg;
 	snprintf(m->name, sizeof(m->name), "%s",
-		 cfg->name ? cfg->name : "tlscard");
+	         cfg->name ? cfg->name : "tlscard");
 	m->cfg.name = m->name;
 	m->bus = *bus;
 	m->dma.bus = &m->bus;

@@ -20,7 +20,7 @@ enum tc_opt_field {
 	TC_OPT_MAX_INPUT,
 	TC_OPT_MAX_SG,
 	TC_OPT_FI,
-	TC_OPT_OPS,	/* timing: per class, or every class */
+	TC_OPT_OPS, /* timing: per class, or every class */
 	TC_OPT_BPS,
 	TC_OPT_LAT_US,
 };
@@ -34,34 +34,34 @@ struct tc_cfg_key {
 /* Fixed keys.  Timing keys are "<class>_ops", "<class>_bps",
  * "<class>_lat_us", or "ops", "bps", "latency_us" for every class. */
 static const struct tc_cfg_key tc_cfg_keys[] = {
-	{"queues", TC_OPT_QUEUES, 1, TC_MAX_QUEUES},
-	{"engines", TC_OPT_ENGINES, 1, TC_MAX_ENGINES},
-	{"ring_log2", TC_OPT_RING_LOG2, 1, TC_CFG_MAX_RING_LOG2},
-	{"key_slots", TC_OPT_KEY_SLOTS, 1, TC_CFG_MAX_SLOTS},
-	{"blob_slots", TC_OPT_BLOB_SLOTS, 1, TC_CFG_MAX_SLOTS},
-	{"blob_bytes", TC_OPT_BLOB_BYTES, 1, UINT32_MAX},
-	{"max_input", TC_OPT_MAX_INPUT, 1, UINT32_MAX},
-	{"max_sg", TC_OPT_MAX_SG, 1, TC_CFG_MAX_SG},
-	{"fi", TC_OPT_FI, 0, 1},
-	{"ops", TC_OPT_OPS, 0, UINT64_MAX},
-	{"bps", TC_OPT_BPS, 0, UINT64_MAX},
-	{"latency_us", TC_OPT_LAT_US, 0, TC_CFG_MAX_LAT_US},
+    {"queues", TC_OPT_QUEUES, 1, TC_MAX_QUEUES},
+    {"engines", TC_OPT_ENGINES, 1, TC_MAX_ENGINES},
+    {"ring_log2", TC_OPT_RING_LOG2, 1, TC_CFG_MAX_RING_LOG2},
+    {"key_slots", TC_OPT_KEY_SLOTS, 1, TC_CFG_MAX_SLOTS},
+    {"blob_slots", TC_OPT_BLOB_SLOTS, 1, TC_CFG_MAX_SLOTS},
+    {"blob_bytes", TC_OPT_BLOB_BYTES, 1, UINT32_MAX},
+    {"max_input", TC_OPT_MAX_INPUT, 1, UINT32_MAX},
+    {"max_sg", TC_OPT_MAX_SG, 1, TC_CFG_MAX_SG},
+    {"fi", TC_OPT_FI, 0, 1},
+    {"ops", TC_OPT_OPS, 0, UINT64_MAX},
+    {"bps", TC_OPT_BPS, 0, UINT64_MAX},
+    {"latency_us", TC_OPT_LAT_US, 0, TC_CFG_MAX_LAT_US},
 };
 
 static const char *const tc_cfg_class_names[TC_CLASS_COUNT] = {
-	[TC_CLASS_NOP] = "nop",	    [TC_CLASS_DIGEST] = "digest",
-	[TC_CLASS_AEAD] = "aead",   [TC_CLASS_PKE] = "pke",
-	[TC_CLASS_ADMIN] = "admin",
+    [TC_CLASS_NOP] = "nop",     [TC_CLASS_DIGEST] = "digest",
+    [TC_CLASS_AEAD] = "aead",   [TC_CLASS_PKE] = "pke",
+    [TC_CLASS_ADMIN] = "admin",
 };
 
 static const struct tc_cfg_key tc_cfg_class_keys[] = {
-	{"ops", TC_OPT_OPS, 0, UINT64_MAX},
-	{"bps", TC_OPT_BPS, 0, UINT64_MAX},
-	{"lat_us", TC_OPT_LAT_US, 0, TC_CFG_MAX_LAT_US},
+    {"ops", TC_OPT_OPS, 0, UINT64_MAX},
+    {"bps", TC_OPT_BPS, 0, UINT64_MAX},
+    {"lat_us", TC_OPT_LAT_US, 0, TC_CFG_MAX_LAT_US},
 };
 
 int tc_model_config_check(const struct tc_model_config *cfg, char *err,
-			  size_t errlen)
+                          size_t errlen)
 {
 	const char *what = NULL;
 
@@ -70,7 +70,7 @@ int tc_model_config_check(const struct tc_model_config *cfg, char *err,
 	else if (cfg->nengines < 1 || cfg->nengines > TC_MAX_ENGINES)
 		what = "engines must be 1..16";
 	else if (cfg->max_ring_log2 < 1 ||
-		 cfg->max_ring_log2 > TC_CFG_MAX_RING_LOG2)
+	         cfg->max_ring_log2 > TC_CFG_MAX_RING_LOG2)
 		what = "ring_log2 must be 1..16";
 	else if (cfg->key_slots < 1 || cfg->key_slots > TC_CFG_MAX_SLOTS)
 		what = "key_slots must be 1..65535";
@@ -120,7 +120,7 @@ static bool tc_cfg_match(const char *key, size_t klen, const char *name)
 
 /* Find key: a fixed key, or "<class>_<knob>" (then *cls is the class). */
 static const struct tc_cfg_key *tc_cfg_lookup(const char *key, size_t klen,
-					      int *cls)
+                                              int *cls)
 {
 	size_t i, c;
 
@@ -135,10 +135,10 @@ static const struct tc_cfg_key *tc_cfg_lookup(const char *key, size_t klen,
 		    key[n] != '_')
 			continue;
 		for (i = 0; i < sizeof(tc_cfg_class_keys) /
-					sizeof(tc_cfg_class_keys[0]);
+		                    sizeof(tc_cfg_class_keys[0]);
 		     i++)
 			if (tc_cfg_match(key + n + 1, klen - n - 1,
-					 tc_cfg_class_keys[i].name)) {
+			                 tc_cfg_class_keys[i].name)) {
 				*cls = (int)c;
 				return &tc_cfg_class_keys[i];
 			}
@@ -147,7 +147,7 @@ static const struct tc_cfg_key *tc_cfg_lookup(const char *key, size_t klen,
 }
 
 static void tc_cfg_set_timing(struct tc_model_config *cfg, int cls,
-			      enum tc_opt_field field, uint64_t v)
+                              enum tc_opt_field field, uint64_t v)
 {
 	unsigned c;
 
@@ -164,7 +164,7 @@ static void tc_cfg_set_timing(struct tc_model_config *cfg, int cls,
 }
 
 static void tc_cfg_apply(struct tc_model_config *cfg,
-			 const struct tc_cfg_key *k, int cls, uint64_t v)
+                         const struct tc_cfg_key *k, int cls, uint64_t v)
 {
 	switch (k->field) {
 	case TC_OPT_QUEUES: cfg->nqueues = (unsigned)v; break;
@@ -203,7 +203,7 @@ static int tc_cfg_parse_bool(const char *s, size_t len, uint64_t *out)
 }
 
 static int tc_cfg_parse_item(struct tc_model_config *cfg, const char *item,
-			     size_t len, char *err, size_t errlen)
+                             size_t len, char *err, size_t errlen)
 {
 	const char *eq = memchr(item, '=', len);
 	const struct tc_cfg_key *k;
@@ -216,8 +216,9 @@ static int tc_cfg_parse_item(struct tc_model_config *cfg, const char *item,
 		return -EINVAL;
 	}
 	if (!eq) {
-		snprintf(err, errlen, "sim option '%.*s' needs a value (key=value)",
-			 (int)len, item);
+		snprintf(err, errlen,
+		         "sim option '%.*s' needs a value (key=value)",
+		         (int)len, item);
 		return -EINVAL;
 	}
 	klen = (size_t)(eq - item);
@@ -225,7 +226,7 @@ static int tc_cfg_parse_item(struct tc_model_config *cfg, const char *item,
 	k = tc_cfg_lookup(item, klen, &cls);
 	if (!k) {
 		snprintf(err, errlen, "unknown sim option '%.*s'", (int)klen,
-			 item);
+		         item);
 		return -EINVAL;
 	}
 	if (k->field == TC_OPT_FI)
@@ -234,15 +235,17 @@ static int tc_cfg_parse_item(struct tc_model_config *cfg, const char *item,
 		ret = tc_cfg_parse_u64(eq + 1, vlen, &v);
 	if (ret || v < k->min || v > k->max) {
 		if (k->field == TC_OPT_FI)
-			snprintf(err, errlen,
-				 "bad value '%.*s' for sim option '%.*s' (expected on or off)",
-				 (int)vlen, eq + 1, (int)klen, item);
+			snprintf(
+			    err, errlen,
+			    "bad value '%.*s' for sim option '%.*s' (expected on or off)",
+			    (int)vlen, eq + 1, (int)klen, item);
 		else
-			snprintf(err, errlen,
-				 "bad value '%.*s' for sim option '%.*s' (expected %llu..%llu)",
-				 (int)vlen, eq + 1, (int)klen, item,
-				 (unsigned long long)k->min,
-				 (unsigned long long)k->max);
+			snprintf(
+			    err, errlen,
+			    "bad value '%.*s' for sim option '%.*s' (expected %llu..%llu)",
+			    (int)vlen, eq + 1, (int)klen, item,
+			    (unsigned long long)k->min,
+			    (unsigned long long)k->max);
 		return -EINVAL;
 	}
 	tc_cfg_apply(cfg, k, cls, v);
@@ -250,7 +253,7 @@ static int tc_cfg_parse_item(struct tc_model_config *cfg, const char *item,
 }
 
 int tc_model_config_parse(struct tc_model_config *cfg, const char *spec,
-			  char *err, size_t errlen)
+                          char *err, size_t errlen)
 {
 	struct tc_model_config tmp = *cfg;
 	const char *p = spec;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Queue pairs: register decode, setup and teardown, the two doorbells and
- * descriptor fetch.  Indices are free-running 32-bit counters, masked with
- * size - 1 only to address a ring entry (as NVMe and io_uring do).
+ * Queue pairs: register decode, setup and teardown, and descriptor fetch
+ * (the doorbells are in tc_doorbell.c).  Indices are free-running 32-bit
+ * counters, masked with size - 1 only to address a ring entry (as NVMe and
+ * io_uring do).
  */
 #include <endian.h>
 #include <errno.h>
@@ -11,14 +12,14 @@
 
 #include "tc_model_internal.h"
 
-#define TC_QP_CTRL_WRITABLE                                                   \
-	(TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE |                          \
+#define TC_QP_CTRL_WRITABLE                          \
+	(TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE | \
 	 TC_QP_CTRL_VECTOR_MASK << TC_QP_CTRL_VECTOR_SHIFT)
-#define TC_QP_SIZE_WRITABLE                                                   \
-	(TC_QP_SIZE_SQ_MASK << TC_QP_SIZE_SQ_SHIFT |                          \
+#define TC_QP_SIZE_WRITABLE                          \
+	(TC_QP_SIZE_SQ_MASK << TC_QP_SIZE_SQ_SHIFT | \
 	 TC_QP_SIZE_CQ_MASK << TC_QP_SIZE_CQ_SHIFT)
-#define TC_QP_COALESCE_WRITABLE                                               \
-	(TC_QP_COALESCE_COUNT_MASK << TC_QP_COALESCE_COUNT_SHIFT |            \
+#define TC_QP_COALESCE_WRITABLE                                    \
+	(TC_QP_COALESCE_COUNT_MASK << TC_QP_COALESCE_COUNT_SHIFT | \
 	 TC_QP_COALESCE_TIME_MASK << TC_QP_COALESCE_TIME_SHIFT)
 
 void tc_queue_init(struct tc_model *m, struct tc_queue *q, unsigned id)
@@ -41,7 +42,7 @@ static unsigned tc_queue_vector(const struct tc_queue *q)
 }
 
 int tc_queue_read(struct tc_model *m, struct tc_queue *q, unsigned reg,
-		  unsigned size, uint64_t *val)
+                  unsigned size, uint64_t *val)
 {
 	uint32_t st;
 
@@ -49,15 +50,17 @@ int tc_queue_read(struct tc_model *m, struct tc_queue *q, unsigned reg,
 	switch (reg) {
 	case TC_QP_SQ_BASE_LO:
 	case TC_QP_SQ_BASE_HI:
-		return tc_reg_pair(reg, TC_QP_SQ_BASE_LO, size, q->sq_base, val);
+		return tc_reg_pair(reg, TC_QP_SQ_BASE_LO, size, q->sq_base,
+		                   val);
 	case TC_QP_CQ_BASE_LO:
 	case TC_QP_CQ_BASE_HI:
-		return tc_reg_pair(reg, TC_QP_CQ_BASE_LO, size, q->cq_base, val);
+		return tc_reg_pair(reg, TC_QP_CQ_BASE_LO, size, q->cq_base,
+		                   val);
 	case TC_QP_SIZE: return tc_reg32(size, q->size_reg, val);
 	case TC_QP_CTRL:
 		st = q->ctrl_reg & ~TC_QP_CTRL_ENABLE;
 		return tc_reg32(size, q->active ? st | TC_QP_CTRL_ENABLE : st,
-				val);
+		                val);
 	case TC_QP_COALESCE: return tc_reg32(size, q->coalesce_reg, val);
 	case TC_QP_STATUS:
 		st = (q->active ? TC_QP_STATUS_ENABLED : 0) |
@@ -67,11 +70,11 @@ int tc_queue_read(struct tc_model *m, struct tc_queue *q, unsigned reg,
 	case TC_QP_STAT_JOBS_LO:
 	case TC_QP_STAT_JOBS_HI:
 		return tc_reg_pair(reg, TC_QP_STAT_JOBS_LO, size,
-				   tc_load64(&q->st_jobs), val);
+		                   tc_load64(&q->st_jobs), val);
 	case TC_QP_STAT_BYTES_LO:
 	case TC_QP_STAT_BYTES_HI:
 		return tc_reg_pair(reg, TC_QP_STAT_BYTES_LO, size,
-				   tc_load64(&q->st_bytes), val);
+		                   tc_load64(&q->st_bytes), val);
 	case TC_QP_STAT_ERRORS:
 		return tc_reg32(size, tc_load32(&q->st_errors), val);
 	case TC_QP_STAT_DOORBELLS:
@@ -80,19 +83,19 @@ int tc_queue_read(struct tc_model *m, struct tc_queue *q, unsigned reg,
 		return tc_reg32(size, tc_load32(&q->st_irqs), val);
 	case TC_QP_STAT_COMPLETED:
 		return tc_reg32(size, (uint32_t)tc_load64(&q->st_completed),
-				val);
+		                val);
 	default: return -ENOENT;
 	}
 }
 
 /* Check the configuration registers; NULL if the queue can be enabled. */
 static const char *tc_queue_check(const struct tc_model *m,
-				  const struct tc_queue *q, uint32_t ctrl)
+                                  const struct tc_queue *q, uint32_t ctrl)
 {
 	unsigned sq = (q->size_reg >> TC_QP_SIZE_SQ_SHIFT) & TC_QP_SIZE_SQ_MASK;
 	unsigned cq = (q->size_reg >> TC_QP_SIZE_CQ_SHIFT) & TC_QP_SIZE_CQ_MASK;
-	unsigned vec = (ctrl >> TC_QP_CTRL_VECTOR_SHIFT) &
-		       TC_QP_CTRL_VECTOR_MASK;
+	unsigned vec =
+	    (ctrl >> TC_QP_CTRL_VECTOR_SHIFT) & TC_QP_CTRL_VECTOR_MASK;
 
 	if (q->sq_base % TC_SQE_SIZE)
 		return "SQ base not 64-byte aligned";
@@ -108,16 +111,16 @@ static const char *tc_queue_check(const struct tc_model *m,
 }
 
 static void tc_queue_enable(struct tc_model *m, struct tc_queue *q,
-			    uint32_t ctrl)
+                            uint32_t ctrl)
 {
 	const char *why = tc_queue_check(m, q, ctrl);
 	uint32_t i;
 
 	if (!why) {
-		q->sq_log2 = (q->size_reg >> TC_QP_SIZE_SQ_SHIFT) &
-			     TC_QP_SIZE_SQ_MASK;
-		q->cq_log2 = (q->size_reg >> TC_QP_SIZE_CQ_SHIFT) &
-			     TC_QP_SIZE_CQ_MASK;
+		q->sq_log2 =
+		    (q->size_reg >> TC_QP_SIZE_SQ_SHIFT) & TC_QP_SIZE_SQ_MASK;
+		q->cq_log2 =
+		    (q->size_reg >> TC_QP_SIZE_CQ_SHIFT) & TC_QP_SIZE_CQ_MASK;
 		q->sq_size = 1u << q->sq_log2;
 		q->cq_size = 1u << q->cq_log2;
 		/* At most sq_size tasks in flight per queue (fetch stops at
@@ -130,7 +133,7 @@ static void tc_queue_enable(struct tc_model *m, struct tc_queue *q,
 		q->error = true;
 		q->ctrl_reg = ctrl & ~TC_QP_CTRL_ENABLE;
 		tc_model_log(m, TC_LOG_QUEUE, "queue %u: enable rejected: %s",
-			     q->id, why);
+		             q->id, why);
 		return;
 	}
 	q->free_tasks = NULL;
@@ -164,14 +167,15 @@ static void tc_queue_disable(struct tc_model *m, struct tc_queue *q)
 		tc_irq_raise_queue(m, q);
 	tc_queue_clear(m, q, true);
 	tc_model_log(m, TC_LOG_QUEUE, "queue %u disabled (%u jobs aborted)",
-		     q->id, n);
+	             q->id, n);
 }
 
-static void tc_queue_write_ctrl(struct tc_model *m, struct tc_queue *q,
-				uint32_t val)
+static int tc_queue_write_ctrl(struct tc_model *m, struct tc_queue *q,
+                               uint32_t val)
 {
 	uint32_t ctrl = val & TC_QP_CTRL_WRITABLE;
 	bool want = ctrl & TC_QP_CTRL_ENABLE;
+	int ret = 0;
 
 	tc_ctl_begin(m);
 	if (q->active && !want) {
@@ -180,9 +184,10 @@ static void tc_queue_write_ctrl(struct tc_model *m, struct tc_queue *q,
 	} else if (!q->active && want) {
 		tc_queue_enable(m, q, ctrl);
 	} else if (q->active) {
-		/* IRQ_ENABLE and the vector may change while enabled. */
+		/* IRQ_ENABLE and the vector may change while enabled; a bad
+		 * vector is ignored (and counted) like any bad write. */
 		if (tc_queue_check(m, q, ctrl))
-			q->error = true;
+			ret = -EINVAL;
 		else
 			q->ctrl_reg = ctrl;
 	} else {
@@ -190,10 +195,11 @@ static void tc_queue_write_ctrl(struct tc_model *m, struct tc_queue *q,
 		q->error = false;
 	}
 	tc_ctl_end(m);
+	return ret;
 }
 
 static int tc_queue_write_pair(uint64_t *pair, unsigned reg, unsigned lo,
-			       unsigned size, uint64_t val)
+                               unsigned size, uint64_t val)
 {
 	if (reg == lo && size == 8)
 		*pair = val;
@@ -207,7 +213,7 @@ static int tc_queue_write_pair(uint64_t *pair, unsigned reg, unsigned lo,
 }
 
 int tc_queue_write(struct tc_model *m, struct tc_queue *q, unsigned reg,
-		   unsigned size, uint64_t val)
+                   unsigned size, uint64_t val)
 {
 	uint64_t dummy;
 	int ret;
@@ -221,9 +227,9 @@ int tc_queue_write(struct tc_model *m, struct tc_queue *q, unsigned reg,
 			return -EBUSY;
 		if (reg < TC_QP_CQ_BASE_LO)
 			return tc_queue_write_pair(&q->sq_base, reg,
-						   TC_QP_SQ_BASE_LO, size, val);
+			                           TC_QP_SQ_BASE_LO, size, val);
 		return tc_queue_write_pair(&q->cq_base, reg, TC_QP_CQ_BASE_LO,
-					   size, val);
+		                           size, val);
 	case TC_QP_SIZE:
 		if (size != 4)
 			return -EINVAL;
@@ -239,8 +245,7 @@ int tc_queue_write(struct tc_model *m, struct tc_queue *q, unsigned reg,
 	case TC_QP_CTRL:
 		if (size != 4)
 			return -EINVAL;
-		tc_queue_write_ctrl(m, q, (uint32_t)val);
-		return 0;
+		return tc_queue_write_ctrl(m, q, (uint32_t)val);
 	default:
 		ret = tc_queue_read(m, q, reg, size, &dummy);
 		return ret ? ret : -EPERM;
@@ -275,101 +280,6 @@ void tc_queue_clear(struct tc_model *m, struct tc_queue *q, bool keep_regs)
 	q->size_reg = 0;
 	q->ctrl_reg = 0;
 	q->coalesce_reg = 0;
-}
-
-/* ---- doorbells (host thread, no model lock on the accept path) ---------- */
-
-static void tc_queue_bad_doorbell(struct tc_model *m, unsigned qid,
-				  const char *which, uint32_t val,
-				  const char *why)
-{
-	tc_inc32(&m->bad_doorbells);
-	tc_model_log(m, TC_LOG_BAD_DOORBELL,
-		     "bad %s doorbell, queue %u, value %" PRIu32 ": %s", which,
-		     qid, val, why);
-}
-
-void tc_queue_sq_doorbell(struct tc_model *m, unsigned qid, uint32_t tail)
-{
-	struct tc_queue *q;
-	uint32_t head, old;
-
-	if (qid >= m->cfg.nqueues) {
-		tc_queue_bad_doorbell(m, qid, "SQ", tail, "no such queue");
-		return;
-	}
-	q = &m->queues[qid];
-	/* Acquire pairs with the release in tc_queue_enable: sq_size is
-	 * valid once enabled reads true. */
-	if (!atomic_load_explicit(&q->enabled, memory_order_acquire)) {
-		tc_queue_bad_doorbell(m, qid, "SQ", tail, "queue disabled");
-		return;
-	}
-	head = atomic_load_explicit(&q->sq_head, memory_order_relaxed);
-	old = atomic_load_explicit(&q->sq_tail, memory_order_relaxed);
-	if (tail - head > q->sq_size) {
-		tc_queue_bad_doorbell(m, qid, "SQ", tail,
-				      "more than the ring beyond the head");
-		return;
-	}
-	if (tail - old > q->sq_size) {
-		tc_queue_bad_doorbell(m, qid, "SQ", tail, "tail moved back");
-		return;
-	}
-	tc_inc32(&q->st_doorbells);
-	/*
-	 * The release point of the batch.  seq_cst store: (1) release, so the
-	 * descriptors the host wrote before this doorbell are visible to an
-	 * engine that loads the tail with acquire (tc_queue_fetch); (2) a
-	 * full barrier before the sleepers load below, the other half of the
-	 * Dekker pair in tc_engine_idle: either the engine's re-check sees
-	 * this tail, or we see it asleep and wake it.
-	 */
-	atomic_store(&q->sq_tail, tail);
-	if (atomic_load(&m->sleepers)) {
-		pthread_mutex_lock(&m->lock);
-		pthread_cond_signal(&m->work_cond);
-		pthread_mutex_unlock(&m->lock);
-	}
-}
-
-void tc_queue_cq_doorbell(struct tc_model *m, unsigned qid, uint32_t head)
-{
-	struct tc_queue *q;
-	uint32_t tail, old;
-
-	if (qid >= m->cfg.nqueues) {
-		tc_queue_bad_doorbell(m, qid, "CQ", head, "no such queue");
-		return;
-	}
-	q = &m->queues[qid];
-	if (!atomic_load_explicit(&q->enabled, memory_order_acquire)) {
-		tc_queue_bad_doorbell(m, qid, "CQ", head, "queue disabled");
-		return;
-	}
-	tail = atomic_load_explicit(&q->cq_tail, memory_order_relaxed);
-	old = atomic_load_explicit(&q->cq_head, memory_order_relaxed);
-	if (tail - head > q->cq_size) {
-		tc_queue_bad_doorbell(m, qid, "CQ", head, "head beyond tail");
-		return;
-	}
-	if (head - old > q->cq_size) {
-		tc_queue_bad_doorbell(m, qid, "CQ", head, "head moved back");
-		return;
-	}
-	/*
-	 * seq_cst store: (1) release, so the host's reads of the entries it
-	 * consumed happen before the card reuses those slots (the acquire
-	 * load in tc_cq_post); (2) a full barrier before the cq_waiters load,
-	 * the Dekker pair with a poster going to sleep on a full CQ.
-	 */
-	atomic_store(&q->cq_head, head);
-	if (atomic_load(&q->cq_waiters)) {
-		pthread_mutex_lock(&m->lock);
-		pthread_cond_broadcast(&m->engine_cond);
-		pthread_cond_signal(&m->timer_cond);
-		pthread_mutex_unlock(&m->lock);
-	}
 }
 
 /* ---- fetch (engine threads, lock held) ---------------------------------- */
@@ -417,9 +327,9 @@ struct tc_task *tc_queue_fetch(struct tc_model *m, struct tc_queue *q)
 	addr = q->sq_base + (uint64_t)(head & (q->sq_size - 1)) * TC_SQE_SIZE;
 	if (tc_dma_read(&m->dma, addr, &t->sqe, sizeof(t->sqe))) {
 		tc_model_log(m, TC_LOG_FATAL,
-			     "queue %u: descriptor fetch at 0x%" PRIx64
-			     " faulted",
-			     q->id, addr);
+		             "queue %u: descriptor fetch at 0x%" PRIx64
+		             " faulted",
+		             q->id, addr);
 		tc_model_set_fatal(m, TC_FATAL_SQ_DMA);
 		return NULL;
 	}
@@ -460,8 +370,7 @@ bool tc_queue_idle(const struct tc_model *m, const struct tc_queue *q)
 		return false;
 	/* Nothing more will be fetched when the card stopped fetching. */
 	return atomic_load_explicit(&q->sq_tail, memory_order_relaxed) ==
-		       atomic_load_explicit(&q->sq_head,
-					    memory_order_relaxed) ||
+	           atomic_load_explicit(&q->sq_head, memory_order_relaxed) ||
 	       !tc_model_fetch_allowed(m);
 }
 

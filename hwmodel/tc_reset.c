@@ -15,8 +15,10 @@
 
 void tc_ctl_begin(struct tc_model *m)
 {
-	while (m->ctl_busy)
+	while (m->ctl_busy) {
+		tc_irq_handoff(m);
 		pthread_cond_wait(&m->ctl_cond, &m->lock);
+	}
 	m->ctl_busy = true;
 }
 
@@ -45,6 +47,7 @@ void tc_reset_quiesce(struct tc_model *m, struct tc_queue *q)
 		/* Wake engines in timing sleeps, stalls and CQ waits; one in
 		 * an op notices when the op returns. */
 		pthread_cond_broadcast(&m->engine_cond);
+		tc_irq_handoff(m);
 		pthread_cond_wait(&m->ctl_cond, &m->lock);
 	}
 }
@@ -57,7 +60,7 @@ struct tc_abort {
 };
 
 static void tc_abort_one(struct tc_model *m, struct tc_queue *q, uint16_t cid,
-			 struct tc_abort *a)
+                         struct tc_abort *a)
 {
 	if (!a->err)
 		a->err = tc_cq_post(m, q, cid, TC_STS_ABORTED_RESET, 0, 0);
@@ -68,20 +71,20 @@ static void tc_abort_one(struct tc_model *m, struct tc_queue *q, uint16_t cid,
 }
 
 static void tc_abort_log(struct tc_model *m, struct tc_queue *q,
-			 const struct tc_abort *a)
+                         const struct tc_abort *a)
 {
 	if (!a->dropped)
 		return;
 	tc_model_log(m, TC_LOG_ABORT,
-		     "queue %u: %u ABORTED_RESET completions dropped (%s)",
-		     q->id, a->dropped,
-		     a->err == -EAGAIN ? "CQ full" : "CQ write faulted");
+	             "queue %u: %u ABORTED_RESET completions dropped (%s)",
+	             q->id, a->dropped,
+	             a->err == -EAGAIN ? "CQ full" : "CQ write faulted");
 }
 
 /* Fetched-but-unfinished tasks, in fetch order (the list is appended at
  * fetch); every task is released. */
 static void tc_abort_fetched(struct tc_model *m, struct tc_queue *q,
-			     struct tc_abort *a)
+                             struct tc_abort *a)
 {
 	struct tc_task *t;
 
@@ -94,7 +97,7 @@ static void tc_abort_fetched(struct tc_model *m, struct tc_queue *q,
 /* The descriptors between SQ head and the last accepted tail.  Each is
  * read for its cid; one that cannot be read ends the walk. */
 static void tc_abort_unfetched(struct tc_model *m, struct tc_queue *q,
-			       struct tc_abort *a)
+                               struct tc_abort *a)
 {
 	uint32_t head = atomic_load_explicit(&q->sq_head, memory_order_relaxed);
 	/* Acquire, as in tc_queue_fetch: the descriptors are in memory. */
@@ -104,9 +107,9 @@ static void tc_abort_unfetched(struct tc_model *m, struct tc_queue *q,
 	if (n > q->sq_size)
 		n = q->sq_size;
 	for (; n; n--, head++) {
-		uint64_t addr = q->sq_base +
-				(uint64_t)(head & (q->sq_size - 1)) *
-					TC_SQE_SIZE;
+		uint64_t addr =
+		    q->sq_base +
+		    (uint64_t)(head & (q->sq_size - 1)) * TC_SQE_SIZE;
 		struct tc_sqe sqe;
 
 		if (a->err) {
@@ -115,14 +118,14 @@ static void tc_abort_unfetched(struct tc_model *m, struct tc_queue *q,
 		}
 		if (tc_dma_read(&m->dma, addr, &sqe, sizeof(sqe))) {
 			tc_model_log(m, TC_LOG_ABORT,
-				     "queue %u: descriptor at 0x%" PRIx64
-				     " unreadable: %u descriptors not aborted",
-				     q->id, addr, n);
+			             "queue %u: descriptor at 0x%" PRIx64
+			             " unreadable: %u descriptors not aborted",
+			             q->id, addr, n);
 			return;
 		}
 		/* Consumed: the CQE's sq_head shows the slot is free. */
 		atomic_store_explicit(&q->sq_head, head + 1,
-				      memory_order_relaxed);
+		                      memory_order_relaxed);
 		tc_abort_one(m, q, le16toh(sqe.cid), a);
 	}
 }

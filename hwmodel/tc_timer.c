@@ -25,8 +25,8 @@ void tc_timer_delay_task(struct tc_model *m, struct tc_task *t, uint64_t due)
 	t->delayed = true;
 	/* Latencies are mostly equal per class: scan from the tail. */
 	TAILQ_FOREACH_REVERSE(pos, &m->delayed, tc_task_list, delay_link)
-		if (pos->due_ns <= due)
-			break;
+	if (pos->due_ns <= due)
+		break;
 	if (pos)
 		TAILQ_INSERT_AFTER(&m->delayed, pos, t, delay_link);
 	else
@@ -78,7 +78,8 @@ static uint64_t tc_timer_post_due(struct tc_model *m, uint64_t now)
 
 		next = TAILQ_NEXT(t, delay_link);
 		if (t->due_ns > now) {
-			next_due = t->due_ns;
+			if (t->due_ns < next_due)
+				next_due = t->due_ns;
 			break;
 		}
 		if (q->timer_blocked)
@@ -117,7 +118,9 @@ static void *tc_timer_main(void *arg)
 			tc_model_flush_irqs_locked(m);
 			continue;
 		}
-		if (next <= now)
+		/* A reset run above may have dropped the lock: look again
+		 * before sleeping. */
+		if (next <= now || m->stopping)
 			continue;
 		m->timer_wake_ns = next;
 		if (next == TC_NO_DEADLINE) {

@@ -23,12 +23,12 @@ uint64_t tc_timing_service_ns(const struct tc_timing_class *t, uint64_t bytes)
 	if (t->ops_per_sec)
 		ns += TC_NS_PER_SEC / t->ops_per_sec;
 	if (t->bytes_per_sec && bytes) {
-		byte_ns = (unsigned __int128)bytes * TC_NS_PER_SEC /
-			  t->bytes_per_sec;
+		byte_ns =
+		    (unsigned __int128)bytes * TC_NS_PER_SEC / t->bytes_per_sec;
 		/* Saturate: a hostile size must not wrap to a short time. */
 		ns += byte_ns > UINT32_MAX * TC_NS_PER_SEC
-			      ? UINT32_MAX * TC_NS_PER_SEC
-			      : (uint64_t)byte_ns;
+		          ? UINT32_MAX * TC_NS_PER_SEC
+		          : (uint64_t)byte_ns;
 	}
 	return ns;
 }
@@ -43,8 +43,8 @@ uint64_t tc_timing_latency_ns(const struct tc_model *m, unsigned op_class)
 }
 
 bool tc_timing_engine_wait(struct tc_model *m, struct tc_engine *e,
-			   unsigned op_class, uint64_t bytes, uint64_t t0,
-			   uint64_t t1, uint64_t *busy_ns)
+                           unsigned op_class, uint64_t bytes, uint64_t t0,
+                           uint64_t t1, uint64_t *busy_ns)
 {
 	uint64_t service = 0, start, done;
 	struct timespec ts;
@@ -76,7 +76,9 @@ bool tc_timing_engine_wait(struct tc_model *m, struct tc_engine *e,
 	ts.tv_nsec = (long)(done % TC_NS_PER_SEC);
 	/* An absolute CLOCK_MONOTONIC deadline (the condvar's clock), like
 	 * clock_nanosleep(TIMER_ABSTIME), but a reset can cut it short. */
-	while (!e->abandon && !m->stopping && tc_model_now_ns() < done)
+	while (!e->abandon && !m->stopping && tc_model_now_ns() < done) {
+		tc_irq_handoff(m);
 		pthread_cond_timedwait(&m->engine_cond, &m->lock, &ts);
+	}
 	return !e->abandon && !m->stopping;
 }

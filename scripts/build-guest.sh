@@ -117,7 +117,7 @@ if [ ! -f "$OUT/vmlinuz" ] || ! cmp -s "$VMLINUZ" "$OUT/vmlinuz"; then
 	# The ELF vmlinux inside the XZ bzImage boots through PVH, which
 	# skips in-guest decompression (seconds under TCG).
 	rm -f "$OUT/vmlinux"
-	off=$(grep -abo $'\xfd7zXZ\x00' "$VMLINUZ" | head -n 1 | cut -d: -f1)
+	off=$(grep -abo $'\xfd7zXZ\x00' "$VMLINUZ" | head -n 1 | cut -d: -f1 || true)
 	if [ -n "$off" ]; then
 		tail -c +$((off + 1)) "$VMLINUZ" |
 			xz -dc --single-stream >"$OUT/vmlinux.tmp" 2>/dev/null || true
@@ -143,8 +143,10 @@ mod_file() {
 
 mod_builtin() {
 	local n=${1//-/_}
+	# No grep -q: it would stop reading early and, under pipefail, sed's
+	# SIGPIPE would turn a match into a failure.
 	sed 's|.*/||; s|\.ko.*||; s|-|_|g' "$MODDIR/modules.builtin" |
-		grep -qx "$n"
+		grep -x "$n" >/dev/null
 }
 
 mod_depends() {

@@ -7,7 +7,7 @@
 #        libpci, jansson, pytest, TLS clients)
 # qemu   what `make qemu` / `make guest` need (deb-src + bookworm-backports for
 #        QEMU 10.0 source and meson >= 1.5, seabios, ipxe, busybox)
-# peers  nginx, haproxy, stunnel and wrk for `make bench`
+# peers  nginx, haproxy, stunnel, wrk and perf for `make bench`
 #
 # Packages already installed are not touched; apt is only called when
 # something is missing, so a warm machine pays nothing.
@@ -22,7 +22,7 @@ BASE_PKGS="build-essential pkg-config libssl-dev openssl libcmocka-dev libpci-de
 QEMU_PKGS="dpkg-dev devscripts seabios ipxe-qemu qemu-system-data busybox-static
  cpio gzip ninja-build libglib2.0-dev libslirp-dev libpixman-1-dev zlib1g-dev
  libfdt-dev python3-venv flex bison build-essential pkg-config libssl-dev xz-utils"
-PEER_PKGS="nginx-light haproxy stunnel4 wrk"
+PEER_PKGS="nginx-light haproxy stunnel4 wrk linux-perf"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

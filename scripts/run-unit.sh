@@ -16,10 +16,13 @@ for b in "${bins[@]}"; do
 	[ -x "$b" ] || continue
 	log="$b.log"
 	if timeout 300 "$b" >"$log" 2>&1; then rc=0; else rc=$?; fi
+	# Count cmocka test cases, not binaries: "[  PASSED  ] N test(s)."
+	np=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	nf=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 	case $rc in
-	0) pass=$((pass+1)); printf '  %-6s PASS %s\n' "$tier" "$(basename "$b")" ;;
+	0) pass=$((pass + (np > 0 ? np : 1))); printf '  %-6s PASS %s (%d)\n' "$tier" "$(basename "$b")" "$np" ;;
 	77) skip=$((skip+1)); printf '  %-6s SKIP %s: %s\n' "$tier" "$(basename "$b")" "$(tail -n1 "$log")" ;;
-	*) fail=$((fail+1)); failed+=("$b"); printf '  %-6s FAIL %s (rc=%d)\n' "$tier" "$(basename "$b")" "$rc"; tail -n 40 "$log" | sed 's/^/    | /' ;;
+	*) pass=$((pass+np)); fail=$((fail + (nf > 0 ? nf : 1))); failed+=("$b"); printf '  %-6s FAIL %s (rc=%d)\n' "$tier" "$(basename "$b")" "$rc"; tail -n 40 "$log" | sed 's/^/    | /' ;;
 	esac
 done
 mkdir -p build/results

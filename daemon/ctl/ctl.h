@@ -51,24 +51,24 @@ extern const struct ctl_cmd ctl_cmd_dmafault;
  * CTL_OPT_ERROR after printing "tlscardctl CMD: ..." to stderr.
  */
 int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
-	       const char *shortopts, const struct option *longopts);
+               const char *shortopts, const struct option *longopts);
 /* After option parsing: any argument left is an error.  0 or -1. */
 int ctl_no_positional(const struct ctl_cmd *cmd, int argc, char **argv);
 /* Prints "tlscardctl CMD: <msg>" to stderr; returns CTL_EXIT_USAGE. */
 int ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Prints "tlscardctl CMD: <msg>" to stderr; returns CTL_EXIT_FAIL. */
 int ctl_fail(const struct ctl_cmd *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void ctl_print_usage(const struct ctl_cmd *cmd, FILE *out);
 /* Unsigned decimal in [min, max]; prints the error and returns -1. */
 int ctl_parse_u64(const struct ctl_cmd *cmd, const char *opt, const char *s,
-		  uint64_t min, uint64_t max, uint64_t *out);
+                  uint64_t min, uint64_t max, uint64_t *out);
 int ctl_parse_unsigned(const struct ctl_cmd *cmd, const char *opt,
-		       const char *s, unsigned min, unsigned max,
-		       unsigned *out);
-int ctl_parse_double(const struct ctl_cmd *cmd, const char *opt,
-		     const char *s, double min, double max, double *out);
+                       const char *s, unsigned min, unsigned max,
+                       unsigned *out);
+int ctl_parse_double(const struct ctl_cmd *cmd, const char *opt, const char *s,
+                     double min, double max, double *out);
 
 /* ---- cards (ctl_devices.c) ---------------------------------------------- */
 
@@ -96,12 +96,12 @@ struct ctl_cards {
  * vfio:all finds no card, with a message in err either way.
  */
 int ctl_device_expand(const char *device, char out[][48], unsigned max,
-		      unsigned *n, char *err, size_t errlen);
+                      unsigned *n, char *err, size_t errlen);
 /* Check that a knob string parses, without opening anything. */
 int ctl_knobs_check(const char *knobs, char *err, size_t errlen);
 /* "I:REST" with I < max: 0, or -EINVAL. */
 int ctl_parse_indexed(const char *arg, unsigned max, unsigned *idx,
-		      const char **rest);
+                      const char **rest);
 /*
  * Open the cards named by device (already expanded and checked) in a new
  * context.  When keep_going is set, a card that fails to open is skipped
@@ -109,11 +109,11 @@ int ctl_parse_indexed(const char *arg, unsigned max, unsigned *idx,
  * closes everything and is returned.
  */
 int ctl_cards_open(struct ctl_cards *cards, const char *device,
-		   const struct ctl_knobs *knobs, bool keep_going, int *failed,
-		   char *err, size_t errlen);
+                   const struct ctl_knobs *knobs, bool keep_going, int *failed,
+                   char *err, size_t errlen);
 void ctl_cards_close(struct ctl_cards *cards);
 
-/* ---- small shared utilities (ctl_util.c) ---------------------------------- */
+/* ---- small shared utilities (ctl_util.c) --------------------------------- */
 
 /* xorshift64*: deterministic pseudo-random data for tests and benches. */
 uint64_t ctl_rand_next(uint64_t *state);

@@ -3,18 +3,21 @@
  * tlscardctl bench <name>: dispatch, and what the benchmarks share (one
  * sim card, a pipelined submit/complete loop, result output).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctl_bench.h"
 
 static const struct ctl_cmd *const benches[] = {
-	&ctl_bench_null,
-	&ctl_bench_aead,
-	&ctl_bench_digest,
-	&ctl_bench_lb,
+    &ctl_bench_null,
+    &ctl_bench_aead,
+    &ctl_bench_digest,
+    &ctl_bench_lb,
 };
 
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))
@@ -22,17 +25,17 @@ static const struct ctl_cmd *const benches[] = {
 static void print_bench_help(FILE *out)
 {
 	fprintf(out, "usage: tlscardctl bench <name> [options] [--json]\n"
-		     "\n"
-		     "Driver benchmarks on sim cards.  Each measures the card\n"
-		     "path and its baseline side by side in one process; run\n"
-		     "'tlscardctl bench <name> --help' for its options.\n"
-		     "tools/bench_driver.py (make bench-driver) runs them all\n"
-		     "pinned with taskset and reports medians.\n"
-		     "\n"
-		     "benchmarks:\n");
+	             "\n"
+	             "Driver benchmarks on sim cards.  Each measures the card\n"
+	             "path and its baseline side by side in one process; run\n"
+	             "'tlscardctl bench <name> --help' for its options.\n"
+	             "tools/bench_driver.py (make bench-driver) runs them all\n"
+	             "pinned with taskset and reports medians.\n"
+	             "\n"
+	             "benchmarks:\n");
 	for (size_t i = 0; i < NBENCHES; i++)
 		fprintf(out, "  %-8s %s\n", benches[i]->name + 6,
-			benches[i]->summary);
+		        benches[i]->summary);
 }
 
 static int bench_run(const struct ctl_cmd *cmd, int argc, char **argv)
@@ -49,18 +52,19 @@ static int bench_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		if (!strcmp(benches[i]->name + 6, argv[1]))
 			return benches[i]->run(benches[i], argc - 1, argv + 1);
 	if (argv[1][0] == '-')
-		return ctl_usage_error(cmd, "unknown option '%s' (the "
-					    "benchmark name comes first)",
-				       argv[1]);
+		return ctl_usage_error(cmd,
+		                       "unknown option '%s' (the "
+		                       "benchmark name comes first)",
+		                       argv[1]);
 	return ctl_usage_error(cmd, "unknown benchmark '%s'", argv[1]);
 }
 
 const struct ctl_cmd ctl_cmd_bench = {
-	.name = "bench",
-	.summary = "driver benchmarks: null, aead, digest, lb",
-	.usage = "usage: tlscardctl bench <name> [options] [--json]\n",
-	.help = print_bench_help,
-	.run = bench_run,
+    .name = "bench",
+    .summary = "driver benchmarks: null, aead, digest, lb",
+    .usage = "usage: tlscardctl bench <name> [options] [--json]\n",
+    .help = print_bench_help,
+    .run = bench_run,
 };
 
 void bench_emit(json_t *result, bool json)
@@ -69,15 +73,16 @@ void bench_emit(json_t *result, bool json)
 	json_t *val;
 
 	if (json) {
-		json_dumpf(result, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-						   JSON_REAL_PRECISION(6));
+		json_dumpf(result, stdout,
+		           JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		               JSON_REAL_PRECISION(6));
 		fputc('\n', stdout);
 		return;
 	}
 	json_object_foreach(result, key, val)
 	{
 		char *text = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY |
-						     JSON_REAL_PRECISION(6));
+		                                 JSON_REAL_PRECISION(6));
 
 		printf("%-28s %s\n", key, text ? text : "?");
 		free(text);
@@ -85,15 +90,15 @@ void bench_emit(json_t *result, bool json)
 }
 
 int bench_card_open(const struct ctl_cmd *cmd, const char *sim_spec,
-		    unsigned depth_log2, struct bench_card *bc)
+                    unsigned depth_log2, struct bench_card *bc)
 {
-	struct ctl_knobs knobs = { .all = sim_spec };
+	struct ctl_knobs knobs = {.all = sim_spec};
 	char err[256];
 	int ret;
 
 	memset(bc, 0, sizeof(*bc));
 	ret = ctl_cards_open(&bc->cards, "sim", &knobs, false, NULL, err,
-			     sizeof(err));
+	                     sizeof(err));
 	if (ret)
 		return ctl_fail(cmd, "%s", err);
 	bc->dev = bc->cards.dev[0];
@@ -142,9 +147,9 @@ static void pipe_job_done(struct tc_job *job)
 }
 
 int bench_pipeline(struct tc_qp *qp, struct tc_job *jobs, unsigned n,
-		   double seconds, struct bench_pipe_result *res)
+                   double seconds, struct bench_pipe_result *res)
 {
-	struct pipe_state ps = { 0 };
+	struct pipe_state ps = {0};
 	uint64_t start, end, last_progress;
 	unsigned outstanding = 0;
 
@@ -174,7 +179,7 @@ int bench_pipeline(struct tc_qp *qp, struct tc_job *jobs, unsigned n,
 
 			outstanding += acc;
 			memmove(ps.ready, ps.ready + acc,
-				(ps.nready - acc) * sizeof(*ps.ready));
+			        (ps.nready - acc) * sizeof(*ps.ready));
 			ps.nready -= acc;
 			tc_qp_flush(qp);
 		}
@@ -227,7 +232,7 @@ int bench_run_one(struct tc_qp *qp, struct tc_job *job)
 }
 
 int bench_parse_coalesce(const struct ctl_cmd *cmd, const char *arg,
-			 uint32_t *reg)
+                         uint32_t *reg)
 {
 	unsigned count, us = 0;
 	char buf[32], *colon;
@@ -237,9 +242,9 @@ int bench_parse_coalesce(const struct ctl_cmd *cmd, const char *arg,
 	if (colon)
 		*colon = '\0';
 	if (ctl_parse_unsigned(cmd, "--coalesce", buf, 0,
-			       TC_QP_COALESCE_COUNT_MASK, &count) ||
+	                       TC_QP_COALESCE_COUNT_MASK, &count) ||
 	    (colon && ctl_parse_unsigned(cmd, "--coalesce", colon + 1, 0,
-					 TC_QP_COALESCE_TIME_MASK, &us)))
+	                                 TC_QP_COALESCE_TIME_MASK, &us)))
 		return CTL_EXIT_USAGE;
 	*reg = count << TC_QP_COALESCE_COUNT_SHIFT |
 	       us << TC_QP_COALESCE_TIME_SHIFT;
@@ -250,4 +255,78 @@ void bench_set_coalesce(struct bench_card *bc, uint32_t reg)
 {
 	/* queue 0 is the bench's queue pair (bench_card_open) */
 	tc_dev_write32(bc->dev, TC_QP_REG(0, TC_QP_COALESCE), reg);
+}
+
+int bench_parse_cpu(const struct ctl_cmd *cmd, int opt, const char *arg,
+                    struct bench_cpus *cpus)
+{
+	unsigned v;
+
+	if (ctl_parse_unsigned(cmd,
+	                       opt == BENCH_OPT_CPU_DRIVER ? "--cpu-driver"
+	                                                   : "--cpu-card",
+	                       arg, 0, CPU_SETSIZE - 1, &v))
+		return CTL_EXIT_USAGE;
+	if (opt == BENCH_OPT_CPU_DRIVER)
+		cpus->driver = (int)v;
+	else
+		cpus->card = (int)v;
+	return 0;
+}
+
+static int pin_tid(pid_t tid, int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(tid, sizeof(set), &set) ? -errno : 0;
+}
+
+int bench_pin(const struct bench_cpus *cpus)
+{
+	pid_t self = gettid();
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *de;
+	int ret = 0;
+
+	if (!dir)
+		return -errno;
+	while (!ret && (de = readdir(dir))) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+
+		if (tid > 0)
+			ret = pin_tid(tid,
+			              tid == self ? cpus->driver : cpus->card);
+	}
+	closedir(dir);
+	return ret;
+}
+
+json_t *bench_cpus_json(const struct bench_cpus *cpus)
+{
+	return json_pack(
+	    "{s:o,s:o}", "driver_cpu",
+	    cpus->driver >= 0 ? json_integer(cpus->driver) : json_null(),
+	    "card_cpu",
+	    cpus->card >= 0 ? json_integer(cpus->card) : json_null());
+}
+
+int bench_alternate(double seconds, unsigned slices, bench_slice_fn card,
+                    bench_slice_fn cpu, void *arg, struct bench_side *card_acc,
+                    struct bench_side *cpu_acc)
+{
+	double slice = seconds / (slices ? slices : 1);
+	int ret = 0;
+
+	memset(card_acc, 0, sizeof(*card_acc));
+	memset(cpu_acc, 0, sizeof(*cpu_acc));
+	for (unsigned i = 0; !ret && i < (slices ? slices : 1); i++) {
+		ret = card(arg, slice, card_acc);
+		if (!ret)
+			ret = cpu(arg, slice, cpu_acc);
+	}
+	return ret;
 }

@@ -19,8 +19,28 @@ extern const struct ctl_cmd ctl_bench_digest;
 extern const struct ctl_cmd ctl_bench_lb;
 
 /* Options every bench takes. */
-#define BENCH_OPT_JSON	   0x200
-#define BENCH_OPT_SIM_SPEC 0x201
+#define BENCH_OPT_JSON       0x200
+#define BENCH_OPT_SIM_SPEC   0x201
+#define BENCH_OPT_CPU_DRIVER 0x202
+#define BENCH_OPT_CPU_CARD   0x203
+
+/*
+ * Where the threads run.  The sim card's engines stand for the card's own
+ * silicon, so a benchmark can put them on another core than the driver
+ * (--cpu-card), leaving the driver's core (--cpu-driver) to the host
+ * work, as with a real card.  -1: leave as started (e.g. by taskset).
+ */
+struct bench_cpus {
+	int driver, card;
+};
+/* Handle --cpu-driver / --cpu-card; 0 or CTL_EXIT_USAGE. */
+int bench_parse_cpu(const struct ctl_cmd *cmd, int opt, const char *arg,
+                    struct bench_cpus *cpus);
+/* Pin the calling thread to cpus->driver and every other thread of the
+ * process (the cards' engine and timer threads) to cpus->card.  Call after
+ * the cards are open.  0 or -errno. */
+int bench_pin(const struct bench_cpus *cpus);
+json_t *bench_cpus_json(const struct bench_cpus *cpus);
 
 /* Print the result: JSON object, or one "key: value" line per member. */
 void bench_emit(json_t *result, bool json);
@@ -36,7 +56,7 @@ struct bench_card {
 /* Open "sim" with knobs and a queue pair of 2^depth_log2; prints the
  * error and returns CTL_EXIT_FAIL, or 0. */
 int bench_card_open(const struct ctl_cmd *cmd, const char *sim_spec,
-		    unsigned depth_log2, struct bench_card *bc);
+                    unsigned depth_log2, struct bench_card *bc);
 void bench_card_close(struct bench_card *bc);
 
 /*
@@ -51,7 +71,7 @@ struct bench_pipe_result {
 	double seconds;
 };
 int bench_pipeline(struct tc_qp *qp, struct tc_job *jobs, unsigned n,
-		   double seconds, struct bench_pipe_result *res);
+                   double seconds, struct bench_pipe_result *res);
 
 /*
  * "COUNT[:US]": interrupt coalescing for the bench's queue (the
@@ -60,8 +80,24 @@ int bench_pipeline(struct tc_qp *qp, struct tc_job *jobs, unsigned n,
  * much of the card path's cost is interrupts.  0 or CTL_EXIT_USAGE.
  */
 int bench_parse_coalesce(const struct ctl_cmd *cmd, const char *arg,
-			 uint32_t *reg);
+                         uint32_t *reg);
 void bench_set_coalesce(struct bench_card *bc, uint32_t reg);
+
+/*
+ * Card and CPU measured side by side: `slices` alternating pairs of
+ * slices (card, then CPU), seconds/slices each, so whatever else runs on
+ * the machine meanwhile weighs on both sides alike.  Each slice function
+ * runs for about secs and adds the work it did (bytes, jobs) and the
+ * exact time it took to *acc; non-zero stops the run.
+ */
+struct bench_side {
+	double work, seconds;
+	uint64_t waits;
+};
+typedef int (*bench_slice_fn)(void *arg, double secs, struct bench_side *acc);
+int bench_alternate(double seconds, unsigned slices, bench_slice_fn card,
+                    bench_slice_fn cpu, void *arg, struct bench_side *card_acc,
+                    struct bench_side *cpu_acc);
 
 /* Run one job to completion (bounded wait): 0 or -ETIMEDOUT/-EAGAIN. */
 int bench_run_one(struct tc_qp *qp, struct tc_job *job);

@@ -4,10 +4,12 @@
  * one sim card, in batches of R records per AEAD_BATCH job with J jobs in
  * flight, against the same records encrypted directly with libcrypto EVP
  * in this process (key schedule once, a fresh nonce per record: what a
- * CPU TLS stack does).  Both run for the same time, card first; the
+ * CPU TLS stack does).  Both run for the same time, in alternating
+ * slices so that other load on the machine weighs on both alike; the
  * result is both throughputs and their ratio.  The card's output is
  * checked against libcrypto before timing starts.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "ctl_bench.h"
@@ -17,32 +19,38 @@
 #define AEAD_SLOT    1u
 
 static const char aead_usage[] =
-	"usage: tlscardctl bench aead [--record-size N] [--batch R]\n"
-	"                             [--inflight J] [--seconds S]\n"
-	"                             [--sim-spec K] [--json]\n"
-	"\n"
-	"AES-128-GCM encryption of N-byte records through one sim card (R per\n"
-	"job, J jobs in flight) against libcrypto EVP in the same process,\n"
-	"S seconds each.  Reports both throughputs and card/CPU.\n"
-	"\n"
-	"options:\n"
-	"  -r, --record-size N  record bytes (default 16384)\n"
-	"  -b, --batch R        records per job (1..64, default 16)\n"
-	"  -j, --inflight J     jobs in flight (1..64, default 4)\n"
-	"  -t, --seconds S      seconds per side (default 1)\n"
-	"  -c, --coalesce N[:US] interrupt coalescing: N completions or US\n"
-	"                     microseconds (default: the driver's setting)\n"
-	"      --sim-spec K     sim card knobs\n"
-	"      --json           one JSON object\n"
-	"  -h, --help           show this help\n";
+    "usage: tlscardctl bench aead [--record-size N] [--batch R]\n"
+    "                             [--inflight J] [--seconds S] [--slices K]\n"
+    "                             [--coalesce N[:US]] [--sim-spec KNOBS]\n"
+    "                             [--cpu-driver C] [--cpu-card C] [--json]\n"
+    "\n"
+    "AES-128-GCM encryption of N-byte records through one sim card (R per\n"
+    "job, J jobs in flight) against libcrypto EVP in the same process, S\n"
+    "seconds each, in K alternating card/CPU slices.  Reports both\n"
+    "throughputs and card/CPU.\n"
+    "\n"
+    "options:\n"
+    "  -r, --record-size N    record bytes (default 16384)\n"
+    "  -b, --batch R          records per job (1..64, default 16)\n"
+    "  -j, --inflight J       jobs in flight (1..64, default 4)\n"
+    "  -t, --seconds S        seconds per side (default 1)\n"
+    "  -S, --slices K         alternating slices (default 10)\n"
+    "  -c, --coalesce N[:US]  interrupt coalescing, N completions or US\n"
+    "                         microseconds (default: the driver's)\n"
+    "      --sim-spec KNOBS   sim card knobs\n"
+    "      --cpu-driver C     pin the driver thread to CPU C\n"
+    "      --cpu-card C       pin the sim card's threads to CPU C\n"
+    "      --json             one JSON object\n"
+    "  -h, --help             show this help\n";
 
 struct aead_setup {
 	unsigned rec_size, batch, inflight;
+	struct tc_qp *qp;
 	uint8_t key[16];
 	struct tc_dma_buf mem;
-	uint8_t *plain;	     /* rec_size bytes, shared input */
+	uint8_t *plain;      /* rec_size bytes, shared input */
 	struct tc_job *jobs; /* inflight */
-	uint8_t **outs;	     /* per job: batch * (rec_size + 16) */
+	uint8_t **outs;      /* per job: batch * (rec_size + 16) */
 };
 
 /* Nonce of record i of job j: distinct per record, like TLS's. */
@@ -55,11 +63,11 @@ static void record_nonce(unsigned j, unsigned i, uint8_t *nonce)
 
 static int build_jobs(struct bench_card *bc, struct aead_setup *s)
 {
-	size_t per_job = (size_t)s->batch * (sizeof(struct tc_aead_record) +
-					     2 + s->rec_size +
-					     TC_AEAD_TAG_LEN + 64);
+	size_t per_job =
+	    (size_t)s->batch * (sizeof(struct tc_aead_record) + 2 +
+	                        s->rec_size + TC_AEAD_TAG_LEN + 64);
 	size_t total = s->rec_size + (size_t)s->inflight * per_job + 4096;
-	uint8_t aad[AEAD_AAD_LEN] = { 0x17, 0x03, 0x03 };
+	uint8_t aad[AEAD_AAD_LEN] = {0x17, 0x03, 0x03};
 	uint8_t *p;
 	uint64_t base;
 
@@ -83,25 +91,25 @@ static int build_jobs(struct bench_card *bc, struct aead_setup *s)
 		s->outs[j] = p + out_off;
 		for (unsigned i = 0; i < s->batch; i++) {
 			uint8_t nonce[TC_AEAD_NONCE_LEN];
-			size_t o = out_off + (size_t)i * (s->rec_size +
-							  TC_AEAD_TAG_LEN);
+			size_t o = out_off +
+			           (size_t)i * (s->rec_size + TC_AEAD_TAG_LEN);
 			struct ctl_aead_rec_args a = {
-				.slot = AEAD_SLOT,
-				.dir = TC_AEAD_DIR_ENCRYPT,
-				.nonce = nonce,
-				.aad = aad,
-				.aad_len = AEAD_AAD_LEN,
-				.in = base,
-				.out = base + o,
-				.tag = base + o + s->rec_size,
-				.len = s->rec_size,
+			    .slot = AEAD_SLOT,
+			    .dir = TC_AEAD_DIR_ENCRYPT,
+			    .nonce = nonce,
+			    .aad = aad,
+			    .aad_len = AEAD_AAD_LEN,
+			    .in = base,
+			    .out = base + o,
+			    .tag = base + o + s->rec_size,
+			    .len = s->rec_size,
 			};
 
 			record_nonce(j, i, nonce);
 			ctl_aead_record_fill(&recs[i], &a);
 		}
 		tc_job_prep_aead(&s->jobs[j], base + off, s->batch,
-				 base + st_off);
+		                 base + st_off);
 	}
 	return 0;
 }
@@ -109,19 +117,19 @@ static int build_jobs(struct bench_card *bc, struct aead_setup *s)
 /* One job's worth, checked record by record against libcrypto. */
 static int verify_job(const struct aead_setup *s, unsigned j)
 {
-	uint8_t aad[AEAD_AAD_LEN] = { 0x17, 0x03, 0x03 };
+	uint8_t aad[AEAD_AAD_LEN] = {0x17, 0x03, 0x03};
 	uint8_t *want = malloc(s->rec_size), tag[TC_AEAD_TAG_LEN];
 	int bad = want ? 0 : 1;
 
 	for (unsigned i = 0; !bad && i < s->batch; i++) {
-		const uint8_t *got = s->outs[j] +
-				     (size_t)i * (s->rec_size + TC_AEAD_TAG_LEN);
+		const uint8_t *got =
+		    s->outs[j] + (size_t)i * (s->rec_size + TC_AEAD_TAG_LEN);
 		uint8_t nonce[TC_AEAD_NONCE_LEN];
 
 		record_nonce(j, i, nonce);
 		bad = ctl_ref_aead(TC_KEY_AES128GCM, s->key, 1, nonce, aad,
-				   AEAD_AAD_LEN, s->plain, s->rec_size, want,
-				   tag) ||
+		                   AEAD_AAD_LEN, s->plain, s->rec_size, want,
+		                   tag) ||
 		      memcmp(got, want, s->rec_size) ||
 		      memcmp(got + s->rec_size, tag, TC_AEAD_TAG_LEN);
 	}
@@ -129,10 +137,12 @@ static int verify_job(const struct aead_setup *s, unsigned j)
 	return bad ? -1 : 0;
 }
 
-/* The baseline: the same records with EVP, key schedule done once. */
-static double cpu_throughput(const struct aead_setup *s, double seconds)
+/* A slice of the baseline: the same records with EVP, key schedule done
+ * once (what a CPU TLS stack does). */
+static int cpu_slice(void *arg, double seconds, struct bench_side *acc)
 {
-	uint8_t aad[AEAD_AAD_LEN] = { 0x17, 0x03, 0x03 };
+	const struct aead_setup *s = arg;
+	uint8_t aad[AEAD_AAD_LEN] = {0x17, 0x03, 0x03};
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	uint8_t *out = malloc(s->rec_size + 16), tag[TC_AEAD_TAG_LEN];
 	uint64_t start, records = 0;
@@ -143,7 +153,7 @@ static double cpu_throughput(const struct aead_setup *s, double seconds)
 	    !EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, s->key, NULL)) {
 		EVP_CIPHER_CTX_free(ctx);
 		free(out);
-		return 0;
+		return -ENOMEM;
 	}
 	start = tc_now_ns();
 	do {
@@ -154,17 +164,36 @@ static double cpu_throughput(const struct aead_setup *s, double seconds)
 			EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, nonce);
 			EVP_EncryptUpdate(ctx, NULL, &outl, aad, AEAD_AAD_LEN);
 			EVP_EncryptUpdate(ctx, out, &outl, s->plain,
-					  (int)s->rec_size);
+			                  (int)s->rec_size);
 			EVP_EncryptFinal_ex(ctx, out + outl, &outl);
 			EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
-					    TC_AEAD_TAG_LEN, tag);
+			                    TC_AEAD_TAG_LEN, tag);
 		}
 		records += s->batch;
 		secs = ctl_seconds_since(start);
 	} while (secs < seconds);
 	EVP_CIPHER_CTX_free(ctx);
 	free(out);
-	return (double)records * s->rec_size / secs;
+	acc->work += (double)records * s->rec_size;
+	acc->seconds += secs;
+	return 0;
+}
+
+/* A slice of the card: keep the jobs in flight for `seconds`. */
+static int card_slice(void *arg, double seconds, struct bench_side *acc)
+{
+	struct aead_setup *s = arg;
+	struct bench_pipe_result r;
+	int ret = bench_pipeline(s->qp, s->jobs, s->inflight, seconds, &r);
+
+	if (ret)
+		return ret;
+	if (r.errors)
+		return -EIO;
+	acc->work += (double)r.completed * s->batch * s->rec_size;
+	acc->seconds += r.seconds;
+	acc->waits += r.waits;
+	return 0;
 }
 
 static int load_key(struct bench_card *bc, struct aead_setup *s)
@@ -179,7 +208,7 @@ static int load_key(struct bench_card *bc, struct aead_setup *s)
 		return -1;
 	memcpy(kbuf.va, s->key, sizeof(s->key));
 	ctl_prep_key_load(&job, AEAD_SLOT, TC_KEY_AES128GCM, kbuf.iova,
-			  sizeof(s->key));
+	                  sizeof(s->key));
 	ret = bench_run_one(bc->qp, &job);
 	tc_dma_free(bc->cards.ctx, &kbuf);
 	return ret || job.status != TC_STS_OK ? -1 : 0;
@@ -188,21 +217,26 @@ static int load_key(struct bench_card *bc, struct aead_setup *s)
 static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "record-size", required_argument, NULL, 'r' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "inflight", required_argument, NULL, 'j' },
-		{ "seconds", required_argument, NULL, 't' },
-		{ "coalesce", required_argument, NULL, 'c' },
-		{ "sim-spec", required_argument, NULL, BENCH_OPT_SIM_SPEC },
-		{ "json", no_argument, NULL, BENCH_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"record-size", required_argument, NULL, 'r'},
+	    {"batch", required_argument, NULL, 'b'},
+	    {"inflight", required_argument, NULL, 'j'},
+	    {"seconds", required_argument, NULL, 't'},
+	    {"slices", required_argument, NULL, 'S'},
+	    {"coalesce", required_argument, NULL, 'c'},
+	    {"sim-spec", required_argument, NULL, BENCH_OPT_SIM_SPEC},
+	    {"cpu-driver", required_argument, NULL, BENCH_OPT_CPU_DRIVER},
+	    {"cpu-card", required_argument, NULL, BENCH_OPT_CPU_CARD},
+	    {"json", no_argument, NULL, BENCH_OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
-	struct aead_setup s = { .rec_size = 16384, .batch = 16,
-				.inflight = 4 };
-	struct bench_pipe_result warm, r;
+	struct aead_setup s = {.rec_size = 16384, .batch = 16, .inflight = 4};
+	struct bench_pipe_result warm;
+	struct bench_side card, cpu;
+	unsigned slices = 10;
 	double seconds = 1.0, card_bps, cpu_bps;
 	const char *spec = NULL;
+	struct bench_cpus cpus = {-1, -1};
 	struct bench_card bc;
 	bool json = false, have_coalesce = false;
 	uint32_t coalesce = 0;
@@ -210,26 +244,27 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	int c, ret = CTL_EXIT_FAIL;
 
 	optind = 0;
-	while ((c = ctl_getopt(cmd, argc, argv, "r:b:j:t:c:", longopts)) != -1) {
+	while ((c = ctl_getopt(cmd, argc, argv, "r:b:j:t:S:c:", longopts)) !=
+	       -1) {
 		switch (c) {
 		case 'r':
 			if (ctl_parse_unsigned(cmd, "--record-size", optarg, 1,
-					       65536, &s.rec_size))
+			                       65536, &s.rec_size))
 				return CTL_EXIT_USAGE;
 			break;
 		case 'b':
 			if (ctl_parse_unsigned(cmd, "--batch", optarg, 1,
-					       TC_AEAD_MAX_RECORDS, &s.batch))
+			                       TC_AEAD_MAX_RECORDS, &s.batch))
 				return CTL_EXIT_USAGE;
 			break;
 		case 'j':
 			if (ctl_parse_unsigned(cmd, "--inflight", optarg, 1, 64,
-					       &s.inflight))
+			                       &s.inflight))
 				return CTL_EXIT_USAGE;
 			break;
 		case 't':
 			if (ctl_parse_double(cmd, "--seconds", optarg, 0.01,
-					     600, &seconds))
+			                     600, &seconds))
 				return CTL_EXIT_USAGE;
 			break;
 		case 'c':
@@ -237,7 +272,17 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 				return CTL_EXIT_USAGE;
 			have_coalesce = true;
 			break;
+		case 'S':
+			if (ctl_parse_unsigned(cmd, "--slices", optarg, 1, 1000,
+			                       &slices))
+				return CTL_EXIT_USAGE;
+			break;
 		case BENCH_OPT_SIM_SPEC: spec = optarg; break;
+		case BENCH_OPT_CPU_DRIVER:
+		case BENCH_OPT_CPU_CARD:
+			if (bench_parse_cpu(cmd, c, optarg, &cpus))
+				return CTL_EXIT_USAGE;
+			break;
 		case BENCH_OPT_JSON: json = true; break;
 		case CTL_OPT_HELP: ctl_print_usage(cmd, stdout); return 0;
 		default: return CTL_EXIT_USAGE;
@@ -249,9 +294,13 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		return CTL_EXIT_FAIL;
 	if (have_coalesce)
 		bench_set_coalesce(&bc, coalesce);
+	if (bench_pin(&cpus)) {
+		ctl_fail(cmd, "cannot pin threads: %s", strerror(errno));
+		goto out;
+	}
 	if (s.rec_size > bc.info->max_input) {
 		ctl_fail(cmd, "record size %u exceeds the card's %u",
-			 s.rec_size, bc.info->max_input);
+		         s.rec_size, bc.info->max_input);
 		goto out;
 	}
 	if (load_key(&bc, &s) || build_jobs(&bc, &s)) {
@@ -270,13 +319,14 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (bench_pipeline(bc.qp, s.jobs, s.inflight, seconds, &r) ||
-	    r.errors) {
+	s.qp = bc.qp;
+	if (bench_alternate(seconds, slices, card_slice, cpu_slice, &s, &card,
+	                    &cpu)) {
 		ctl_fail(cmd, "the card failed during the run");
 		goto out;
 	}
-	card_bps = (double)r.completed * s.batch * s.rec_size / r.seconds;
-	cpu_bps = cpu_throughput(&s, seconds);
+	card_bps = card.work / card.seconds;
+	cpu_bps = cpu.work / cpu.seconds;
 
 	res = json_object();
 	json_object_set_new(res, "bench", json_string("aead"));
@@ -287,13 +337,14 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	json_object_set_new(res, "card_MBps", json_real(card_bps / 1e6));
 	json_object_set_new(res, "cpu_MBps", json_real(cpu_bps / 1e6));
 	json_object_set_new(res, "ratio",
-			    json_real(cpu_bps > 0 ? card_bps / cpu_bps : 0));
-	json_object_set_new(res, "card_jobs",
-			    json_integer((json_int_t)r.completed));
+	                    json_real(cpu_bps > 0 ? card_bps / cpu_bps : 0));
+	json_object_set_new(res, "slices", json_integer(slices));
 	json_object_set_new(res, "card_waits",
-			    json_integer((json_int_t)r.waits));
+	                    json_integer((json_int_t)card.waits));
 	json_object_set_new(res, "irq_coalesce",
-			    have_coalesce ? json_integer(coalesce) : json_null());
+	                    have_coalesce ? json_integer(coalesce)
+	                                  : json_null());
+	json_object_set_new(res, "cpus", bench_cpus_json(&cpus));
 	json_object_set_new(res, "verified", json_true());
 	bench_emit(res, json);
 	json_decref(res);
@@ -308,8 +359,8 @@ out:
 }
 
 const struct ctl_cmd ctl_bench_aead = {
-	.name = "bench aead",
-	.summary = "AES-128-GCM 16 KB records: one sim card vs libcrypto",
-	.usage = aead_usage,
-	.run = aead_run,
+    .name = "bench aead",
+    .summary = "AES-128-GCM 16 KB records: one sim card vs libcrypto",
+    .usage = aead_usage,
+    .run = aead_run,
 };

@@ -13,24 +13,27 @@
  * Waiting blocks on the queue's eventfd rather than spinning, so the
  * driver thread's instruction count is not inflated by empty polls.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "ctl_bench.h"
 
 static const char null_usage[] =
-	"usage: tlscardctl bench null [--batch B] [--jobs N] [--sim-spec K]\n"
-	"                             [--json]\n"
-	"\n"
-	"NOP jobs through one sim card, B per batch (one doorbell per batch),\n"
-	"N in all: the host-side cost of submit + complete.  Reports jobs/s;\n"
-	"meant to be run under callgrind too (see tools/bench_driver.py).\n"
-	"\n"
-	"options:\n"
-	"  -b, --batch B      jobs per batch (1..1024, default 32)\n"
-	"  -n, --jobs N       jobs in all (default 1000000)\n"
-	"      --sim-spec K   sim card knobs\n"
-	"      --json         one JSON object\n"
-	"  -h, --help         show this help\n";
+    "usage: tlscardctl bench null [--batch B] [--jobs N] [--sim-spec K]\n"
+    "                             [--json]\n"
+    "\n"
+    "NOP jobs through one sim card, B per batch (one doorbell per batch),\n"
+    "N in all: the host-side cost of submit + complete.  Reports jobs/s;\n"
+    "meant to be run under callgrind too (see tools/bench_driver.py).\n"
+    "\n"
+    "options:\n"
+    "  -b, --batch B      jobs per batch (1..1024, default 32)\n"
+    "  -n, --jobs N       jobs in all (default 1000000)\n"
+    "      --sim-spec K   sim card knobs\n"
+    "      --cpu-driver N pin the driver thread to CPU N\n"
+    "      --cpu-card N   pin the sim card's threads to CPU N\n"
+    "      --json         one JSON object\n"
+    "  -h, --help         show this help\n";
 
 static void null_done(struct tc_job *job)
 {
@@ -42,17 +45,20 @@ static void null_done(struct tc_job *job)
 static int null_run(const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "batch", required_argument, NULL, 'b' },
-		{ "jobs", required_argument, NULL, 'n' },
-		{ "sim-spec", required_argument, NULL, BENCH_OPT_SIM_SPEC },
-		{ "json", no_argument, NULL, BENCH_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"batch", required_argument, NULL, 'b'},
+	    {"jobs", required_argument, NULL, 'n'},
+	    {"sim-spec", required_argument, NULL, BENCH_OPT_SIM_SPEC},
+	    {"cpu-driver", required_argument, NULL, BENCH_OPT_CPU_DRIVER},
+	    {"cpu-card", required_argument, NULL, BENCH_OPT_CPU_CARD},
+	    {"json", no_argument, NULL, BENCH_OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	unsigned batch = 32, depth_log2 = 1;
 	uint64_t njobs = 1000000, done = 0, waits = 0, polls = 0;
 	const char *spec = NULL;
 	struct tc_job *jobs, **ptrs;
+	struct bench_cpus cpus = {-1, -1};
 	struct bench_card bc;
 	bool json = false;
 	uint64_t start;
@@ -65,15 +71,20 @@ static int null_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		switch (c) {
 		case 'b':
 			if (ctl_parse_unsigned(cmd, "--batch", optarg, 1, 1024,
-					       &batch))
+			                       &batch))
 				return CTL_EXIT_USAGE;
 			break;
 		case 'n':
 			if (ctl_parse_u64(cmd, "--jobs", optarg, 1,
-					  1000000000ull, &njobs))
+			                  1000000000ull, &njobs))
 				return CTL_EXIT_USAGE;
 			break;
 		case BENCH_OPT_SIM_SPEC: spec = optarg; break;
+		case BENCH_OPT_CPU_DRIVER:
+		case BENCH_OPT_CPU_CARD:
+			if (bench_parse_cpu(cmd, c, optarg, &cpus))
+				return CTL_EXIT_USAGE;
+			break;
 		case BENCH_OPT_JSON: json = true; break;
 		case CTL_OPT_HELP: ctl_print_usage(cmd, stdout); return 0;
 		default: return CTL_EXIT_USAGE;
@@ -94,11 +105,15 @@ static int null_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		bench_card_close(&bc);
 		return ctl_fail(cmd, "out of memory");
 	}
+	if (bench_pin(&cpus)) {
+		ret = ctl_fail(cmd, "cannot pin threads: %s", strerror(errno));
+		goto out;
+	}
 
 	start = tc_now_ns();
 	while (done < njobs) {
-		unsigned n = njobs - done < batch ? (unsigned)(njobs - done) :
-						     batch;
+		unsigned n =
+		    njobs - done < batch ? (unsigned)(njobs - done) : batch;
 		unsigned pending = n;
 
 		for (unsigned i = 0; i < n; i++) {
@@ -120,14 +135,14 @@ static int null_run(const struct ctl_cmd *cmd, int argc, char **argv)
 			bench_wait(bc.qp, 1000);
 			if (ctl_seconds_since(start) > 600) {
 				ret = ctl_fail(cmd, "the card stopped "
-						    "completing");
+				                    "completing");
 				goto out;
 			}
 		}
 		for (unsigned i = 0; i < n; i++) {
 			if (jobs[i].status != TC_STS_OK) {
 				ret = ctl_fail(cmd, "NOP failed: %s",
-					       tc_status_name(jobs[i].status));
+				               tc_status_name(jobs[i].status));
 				goto out;
 			}
 		}
@@ -141,9 +156,10 @@ static int null_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	json_object_set_new(res, "jobs", json_integer((json_int_t)njobs));
 	json_object_set_new(res, "seconds", json_real(secs));
 	json_object_set_new(res, "jobs_per_sec",
-			    json_real(secs > 0 ? (double)njobs / secs : 0));
+	                    json_real(secs > 0 ? (double)njobs / secs : 0));
 	json_object_set_new(res, "polls", json_integer((json_int_t)polls));
 	json_object_set_new(res, "waits", json_integer((json_int_t)waits));
+	json_object_set_new(res, "cpus", bench_cpus_json(&cpus));
 	bench_emit(res, json);
 	json_decref(res);
 	ret = CTL_EXIT_OK;
@@ -155,8 +171,8 @@ out:
 }
 
 const struct ctl_cmd ctl_bench_null = {
-	.name = "bench null",
-	.summary = "NOP submit+complete cost at batch B (callgrind target)",
-	.usage = null_usage,
-	.run = null_run,
+    .name = "bench null",
+    .summary = "NOP submit+complete cost at batch B (callgrind target)",
+    .usage = null_usage,
+    .run = null_run,
 };

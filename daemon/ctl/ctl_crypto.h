@@ -17,10 +17,10 @@
 /* ---- descriptor builders (ctl_prep.c), little-endian like tc_job_prep_* */
 
 void ctl_prep_key_load(struct tc_job *job, uint32_t slot, uint8_t key_type,
-		       uint64_t key_iova, uint32_t key_len);
+                       uint64_t key_iova, uint32_t key_len);
 void ctl_prep_key_evict(struct tc_job *job, uint32_t slot);
-void ctl_prep_blob_load(struct tc_job *job, uint32_t blob_id,
-			uint64_t iova, uint32_t len);
+void ctl_prep_blob_load(struct tc_job *job, uint32_t blob_id, uint64_t iova,
+                        uint32_t len);
 void ctl_prep_blob_evict(struct tc_job *job, uint32_t blob_id);
 
 struct ctl_pke_args {
@@ -30,7 +30,7 @@ struct ctl_pke_args {
 	uint32_t in_len, out_len, aux_len;
 };
 void ctl_prep_pke(struct tc_job *job, uint8_t opcode,
-		  const struct ctl_pke_args *a);
+                  const struct ctl_pke_args *a);
 /* Make a DIGEST job keyed (HMAC) with the key in slot. */
 void ctl_prep_digest_hmac(struct tc_job *job, uint32_t slot);
 
@@ -47,14 +47,14 @@ struct ctl_aead_rec_args {
 	uint32_t len;
 };
 void ctl_aead_record_fill(struct tc_aead_record *rec,
-			  const struct ctl_aead_rec_args *a);
+                          const struct ctl_aead_rec_args *a);
 void ctl_sg_fill(struct tc_sg_entry *sg, uint64_t addr, uint32_t len);
 
 /* ---- libcrypto reference (ctl_ref.c) ---------------------------------- */
 
-const EVP_MD *ctl_ref_md(uint8_t hash);  /* TC_HASH_* or NULL */
-size_t ctl_hash_len(uint8_t hash);       /* 0 for an unknown hash */
-const char *ctl_hash_name(uint8_t hash); /* "sha256" ... */
+const EVP_MD *ctl_ref_md(uint8_t hash);             /* TC_HASH_* or NULL */
+size_t ctl_hash_len(uint8_t hash);                  /* 0 for an unknown hash */
+const char *ctl_hash_name(uint8_t hash);            /* "sha256" ... */
 const EVP_CIPHER *ctl_ref_cipher(uint8_t key_type); /* TC_KEY_* AEAD */
 size_t ctl_aead_key_len(uint8_t key_type);
 
@@ -64,14 +64,14 @@ size_t ctl_aead_key_len(uint8_t key_type);
  * max(ncp, 1) digests packed at out.  0 or -1.
  */
 int ctl_ref_digest(uint8_t hash, const void *key, size_t key_len,
-		   const struct iovec *segs, unsigned nseg, const uint16_t *cp,
-		   unsigned ncp, uint8_t *out);
+                   const struct iovec *segs, unsigned nseg, const uint16_t *cp,
+                   unsigned ncp, uint8_t *out);
 
 /* Encrypt: writes out and tag.  Decrypt: writes out, checks tag.
  * 0, or -1 (decrypt: tag mismatch, or a libcrypto failure). */
 int ctl_ref_aead(uint8_t key_type, const uint8_t *key, int encrypt,
-		 const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
-		 const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag);
+                 const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
+                 const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag);
 
 /* Private key as PKCS#8 DER (what KEY_LOAD takes).  Length or -1; *der is
  * OPENSSL_malloc'd. */

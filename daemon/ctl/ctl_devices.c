@@ -40,15 +40,15 @@ static int parse_bdf(const char *s, char *out, size_t len)
 	return 0;
 }
 
-static int expand_vfio_all(char out[][48], unsigned max, unsigned *n,
-			   char *err, size_t errlen)
+static int expand_vfio_all(char out[][48], unsigned max, unsigned *n, char *err,
+                           size_t errlen)
 {
 	struct tc_pci_card cards[64];
 	int found = tc_pci_scan(cards, 64);
 
 	if (found < 0) {
 		snprintf(err, errlen, "vfio:all: PCI scan failed: %s",
-			 strerror(-found));
+		         strerror(-found));
 		return found;
 	}
 	*n = 0;
@@ -58,23 +58,23 @@ static int expand_vfio_all(char out[][48], unsigned max, unsigned *n,
 			continue;
 		if (*n == max) {
 			snprintf(err, errlen, "vfio:all: more than %u cards",
-				 max);
+			         max);
 			return -E2BIG;
 		}
 		snprintf(out[(*n)++], 48, "vfio:%.15s", cards[i].bdf);
 	}
 	if (!*n) {
 		snprintf(err, errlen,
-			 "vfio:all: no tlscard PCI devices found "
-			 "(vendor %04x device %04x)",
-			 TC_PCI_VENDOR_ID, TC_PCI_DEVICE_ID);
+		         "vfio:all: no tlscard PCI devices found "
+		         "(vendor %04x device %04x)",
+		         TC_PCI_VENDOR_ID, TC_PCI_DEVICE_ID);
 		return -ENODEV;
 	}
 	return 0;
 }
 
 int ctl_device_expand(const char *device, char out[][48], unsigned max,
-		      unsigned *n, char *err, size_t errlen)
+                      unsigned *n, char *err, size_t errlen)
 {
 	char bdf[32];
 
@@ -92,8 +92,8 @@ int ctl_device_expand(const char *device, char out[][48], unsigned max,
 		v = (*num >= '0' && *num <= '9') ? strtoul(num, &end, 10) : 0;
 		if (!v || errno || *end || v > max) {
 			snprintf(err, errlen,
-				 "bad device '%s': sim:N needs N in 1..%u",
-				 device, max);
+			         "bad device '%s': sim:N needs N in 1..%u",
+			         device, max);
 			return -EINVAL;
 		}
 		for (unsigned i = 0; i < v; i++)
@@ -106,9 +106,9 @@ int ctl_device_expand(const char *device, char out[][48], unsigned max,
 	if (!strncmp(device, "vfio:", 5)) {
 		if (parse_bdf(device + 5, bdf, sizeof(bdf))) {
 			snprintf(err, errlen,
-				 "bad device '%s': vfio:BDF needs a PCI "
-				 "address like 0000:00:03.0",
-				 device);
+			         "bad device '%s': vfio:BDF needs a PCI "
+			         "address like 0000:00:03.0",
+			         device);
 			return -EINVAL;
 		}
 		snprintf(out[0], 48, "vfio:%s", bdf);
@@ -128,7 +128,7 @@ int ctl_knobs_check(const char *knobs, char *err, size_t errlen)
 }
 
 int ctl_parse_indexed(const char *arg, unsigned max, unsigned *idx,
-		      const char **rest)
+                      const char **rest)
 {
 	unsigned long v;
 	char *end;
@@ -147,8 +147,8 @@ int ctl_parse_indexed(const char *arg, unsigned max, unsigned *idx,
 /* The sim configuration of card i: defaults, then --sim-spec, then its own
  * --card-spec, so a per-card knob overrides the common one. */
 static int build_sim_config(struct ctl_cards *cards, unsigned i,
-			    const struct ctl_knobs *knobs, char *err,
-			    size_t errlen)
+                            const struct ctl_knobs *knobs, char *err,
+                            size_t errlen)
 {
 	struct tc_model_config *cfg = calloc(1, sizeof(*cfg));
 	char msg[192];
@@ -169,7 +169,7 @@ static int build_sim_config(struct ctl_cards *cards, unsigned i,
 	}
 	if (knobs && knobs->card[i]) {
 		ret = tc_model_config_parse(cfg, knobs->card[i], msg,
-					    sizeof(msg));
+		                            sizeof(msg));
 		if (ret) {
 			snprintf(err, errlen, "--card-spec %u: %s", i, msg);
 			return ret;
@@ -179,15 +179,15 @@ static int build_sim_config(struct ctl_cards *cards, unsigned i,
 }
 
 static int open_one(struct ctl_cards *cards, unsigned i,
-		    const struct ctl_knobs *knobs, char *err, size_t errlen)
+                    const struct ctl_knobs *knobs, char *err, size_t errlen)
 {
-	struct tc_dev_opts opts = { 0 };
+	struct tc_dev_opts opts = {0};
 	bool sim = !strcmp(cards->spec[i], "sim");
 	int ret;
 
 	cards->is_sim[i] = sim;
 	snprintf(cards->label[i], sizeof(cards->label[i]), "%s",
-		 sim ? "sim" : cards->spec[i] + 5);
+	         sim ? "sim" : cards->spec[i] + 5);
 	if (sim) {
 		ret = build_sim_config(cards, i, knobs, err, errlen);
 		if (ret)
@@ -198,29 +198,29 @@ static int open_one(struct ctl_cards *cards, unsigned i,
 	if (ret) {
 		cards->dev[i] = NULL;
 		snprintf(err, errlen, "%s: open failed: %s", cards->label[i],
-			 strerror(-ret));
+		         strerror(-ret));
 		return ret;
 	}
 	snprintf(cards->label[i], sizeof(cards->label[i]), "%s",
-		 tc_dev_info(cards->dev[i])->name);
+	         tc_dev_info(cards->dev[i])->name);
 	return 0;
 }
 
 int ctl_cards_open(struct ctl_cards *cards, const char *device,
-		   const struct ctl_knobs *knobs, bool keep_going, int *failed,
-		   char *err, size_t errlen)
+                   const struct ctl_knobs *knobs, bool keep_going, int *failed,
+                   char *err, size_t errlen)
 {
 	int ret;
 
 	memset(cards, 0, sizeof(*cards));
 	ret = ctl_device_expand(device, cards->spec, CTL_MAX_CARDS, &cards->n,
-				err, errlen);
+	                        err, errlen);
 	if (ret)
 		return ret;
 	ret = tc_ctx_create(&cards->ctx);
 	if (ret) {
 		snprintf(err, errlen, "cannot create a DMA context: %s",
-			 strerror(-ret));
+		         strerror(-ret));
 		cards->n = 0;
 		return ret;
 	}

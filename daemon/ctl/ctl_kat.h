@@ -36,17 +36,17 @@ struct kat_card {
 
 void kat_pass(struct kat_card *c, const char *op);
 void kat_fail(struct kat_card *c, const char *op, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* A detail line, printed with -v only. */
 void kat_note(struct kat_card *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Zeroed, 64-byte aligned DMA memory from the card's arena, valid until the
  * next kat_reset_arena(); NULL when the arena is exhausted. */
 void *kat_dma(struct kat_card *c, size_t len, uint64_t *iova);
 /* kat_dma() then a copy of src. */
 void *kat_dma_copy(struct kat_card *c, const void *src, size_t len,
-		   uint64_t *iova);
+                   uint64_t *iova);
 void kat_reset_arena(struct kat_card *c);
 
 /*
@@ -60,16 +60,16 @@ int kat_run(struct kat_card *c, struct tc_job *job);
 /* Run one job and report op as passed iff it completes with want; used by
  * the admin steps and the bad-input checks.  Returns true on PASS. */
 bool kat_expect(struct kat_card *c, const char *op, struct tc_job *job,
-		uint16_t want);
+                uint16_t want);
 /* Run one job; on anything but OK report FAIL op and return false.  Does
  * not report PASS (the caller still checks the result). */
 bool kat_run_ok(struct kat_card *c, const char *op, struct tc_job *job);
 /* Load key material into a slot of this card; false (reported) on error. */
 bool kat_load_key(struct kat_card *c, const char *op, uint32_t slot,
-		  uint8_t key_type, const void *key, size_t len);
+                  uint8_t key_type, const void *key, size_t len);
 /* Compare and report: PASS when equal, else FAIL with the first mismatch. */
 bool kat_check_bytes(struct kat_card *c, const char *op, const void *got,
-		     const void *want, size_t len);
+                     const void *want, size_t len);
 
 /* The check families, in the order the selftest runs them. */
 void kat_run_basic(struct kat_card *c);
@@ -86,19 +86,19 @@ void kat_ec_keys_free(void);
 
 /* Card setup: arena and queue pair 0.  0 or -errno (teardown still safe). */
 int kat_card_setup(struct kat_card *c, struct tc_ctx *ctx, struct tc_dev *dev,
-		   const char *name, bool verbose);
+                   const char *name, bool verbose);
 void kat_card_teardown(struct kat_card *c);
 
 /* Key slots the checks use: far from 0 so a slot mix-up is visible. */
-#define KAT_SLOT_HMAC	  100u
-#define KAT_SLOT_AES128	  101u
-#define KAT_SLOT_AES256	  102u
-#define KAT_SLOT_CHACHA	  103u
-#define KAT_SLOT_RSA	  110u
-#define KAT_SLOT_P256	  111u
-#define KAT_SLOT_P384	  112u
-#define KAT_SLOT_X25519	  113u
-#define KAT_SLOT_KEYGEN	  114u
-#define KAT_SLOT_SCRATCH  120u
+#define KAT_SLOT_HMAC    100u
+#define KAT_SLOT_AES128  101u
+#define KAT_SLOT_AES256  102u
+#define KAT_SLOT_CHACHA  103u
+#define KAT_SLOT_RSA     110u
+#define KAT_SLOT_P256    111u
+#define KAT_SLOT_P384    112u
+#define KAT_SLOT_X25519  113u
+#define KAT_SLOT_KEYGEN  114u
+#define KAT_SLOT_SCRATCH 120u
 
 #endif

@@ -11,14 +11,14 @@
 
 #include "ctl_kat.h"
 
-#define NREC	 TC_AEAD_MAX_RECORDS
-#define MAX_LEN	 4096u
-#define NKEYS	 3u
+#define NREC    TC_AEAD_MAX_RECORDS
+#define MAX_LEN 4096u
+#define NKEYS   3u
 
-static const uint8_t key_types[NKEYS] = { TC_KEY_AES128GCM, TC_KEY_AES256GCM,
-					  TC_KEY_CHACHA20POLY1305 };
-static const uint32_t key_slots[NKEYS] = { KAT_SLOT_AES128, KAT_SLOT_AES256,
-					   KAT_SLOT_CHACHA };
+static const uint8_t key_types[NKEYS] = {TC_KEY_AES128GCM, TC_KEY_AES256GCM,
+                                         TC_KEY_CHACHA20POLY1305};
+static const uint32_t key_slots[NKEYS] = {KAT_SLOT_AES128, KAT_SLOT_AES256,
+                                          KAT_SLOT_CHACHA};
 
 struct batch_rec {
 	unsigned key;
@@ -27,7 +27,7 @@ struct batch_rec {
 	uint8_t nonce[TC_AEAD_NONCE_LEN], aad[TC_AEAD_MAX_AAD];
 	unsigned aad_len;
 	uint8_t *in, *out, *tag; /* DMA */
-	uint8_t *want;		 /* expected output (malloc) */
+	uint8_t *want;           /* expected output (malloc) */
 	uint8_t want_tag[TC_AEAD_TAG_LEN];
 };
 
@@ -44,8 +44,8 @@ static bool load_keys(struct kat_card *c, const char *op, struct batch *b)
 {
 	for (unsigned k = 0; k < NKEYS; k++) {
 		ctl_rand_fill(&c->rng, b->keys[k], sizeof(b->keys[k]));
-		if (!kat_load_key(c, op, key_slots[k], key_types[k],
-				  b->keys[k], ctl_aead_key_len(key_types[k])))
+		if (!kat_load_key(c, op, key_slots[k], key_types[k], b->keys[k],
+		                  ctl_aead_key_len(key_types[k])))
 			return false;
 	}
 	return true;
@@ -53,7 +53,7 @@ static bool load_keys(struct kat_card *c, const char *op, struct batch *b)
 
 /* Describe [iova, iova+len) as an n-entry SG list placed in the arena. */
 static uint64_t make_sg(struct kat_card *c, uint64_t iova, uint32_t len,
-			unsigned n)
+                        unsigned n)
 {
 	uint64_t sg_iova;
 	struct tc_sg_entry *sg = kat_dma(c, n * sizeof(*sg), &sg_iova);
@@ -79,7 +79,7 @@ static bool build_batch(struct kat_card *c, struct batch *b, unsigned nrec)
 		return false;
 	for (unsigned i = 0; i < nrec; i++) {
 		struct batch_rec *r = &b->rec[i];
-		struct ctl_aead_rec_args a = { 0 };
+		struct ctl_aead_rec_args a = {0};
 		uint64_t in_iova, out_iova, tag_iova;
 		uint8_t *plain;
 		unsigned in_segs, out_segs;
@@ -87,8 +87,8 @@ static bool build_batch(struct kat_card *c, struct batch *b, unsigned nrec)
 		r->key = (unsigned)(ctl_rand_next(&c->rng) % NKEYS);
 		r->dir = ctl_rand_next(&c->rng) & 1;
 		r->len = 1 + (uint32_t)(ctl_rand_next(&c->rng) % MAX_LEN);
-		r->aad_len = (unsigned)(ctl_rand_next(&c->rng) %
-					(TC_AEAD_MAX_AAD + 1));
+		r->aad_len =
+		    (unsigned)(ctl_rand_next(&c->rng) % (TC_AEAD_MAX_AAD + 1));
 		ctl_rand_fill(&c->rng, r->nonce, sizeof(r->nonce));
 		ctl_rand_fill(&c->rng, r->aad, r->aad_len);
 		r->in = kat_dma(c, r->len, &in_iova);
@@ -102,8 +102,8 @@ static bool build_batch(struct kat_card *c, struct batch *b, unsigned nrec)
 		}
 		ctl_rand_fill(&c->rng, plain, r->len);
 		if (ctl_ref_aead(key_types[r->key], b->keys[r->key], 1,
-				 r->nonce, r->aad, r->aad_len, plain, r->len,
-				 r->want, r->want_tag)) {
+		                 r->nonce, r->aad, r->aad_len, plain, r->len,
+		                 r->want, r->want_tag)) {
 			free(plain);
 			return false;
 		}
@@ -127,8 +127,8 @@ static bool build_batch(struct kat_card *c, struct batch *b, unsigned nrec)
 		a.len = r->len;
 		a.tag = tag_iova;
 		a.in = in_segs ? make_sg(c, in_iova, r->len, in_segs) : in_iova;
-		a.out = out_segs ? make_sg(c, out_iova, r->len, out_segs) :
-				   out_iova;
+		a.out = out_segs ? make_sg(c, out_iova, r->len, out_segs)
+		                 : out_iova;
 		a.in_nseg = (uint16_t)in_segs;
 		a.out_nseg = (uint16_t)out_segs;
 		if (!a.in || !a.out)
@@ -147,8 +147,8 @@ static void free_batch(struct batch *b)
 }
 
 /* Every record's status, output and (encrypt) tag. */
-static bool verify_records(struct kat_card *c, const char *op,
-			   struct batch *b, int skip)
+static bool verify_records(struct kat_card *c, const char *op, struct batch *b,
+                           int skip)
 {
 	for (unsigned i = 0; i < b->nrec; i++) {
 		struct batch_rec *r = &b->rec[i];
@@ -158,12 +158,13 @@ static bool verify_records(struct kat_card *c, const char *op,
 			continue;
 		if (st != TC_STS_OK) {
 			kat_fail(c, op, "record %u: status %s", i,
-				 tc_status_name(st));
+			         tc_status_name(st));
 			return false;
 		}
 		if (memcmp(r->out, r->want, r->len)) {
-			kat_fail(c, op, "record %u (%s, %u bytes): output differs",
-				 i, r->dir ? "decrypt" : "encrypt", r->len);
+			kat_fail(c, op,
+			         "record %u (%s, %u bytes): output differs", i,
+			         r->dir ? "decrypt" : "encrypt", r->len);
 			return false;
 		}
 		if (r->dir == TC_AEAD_DIR_ENCRYPT &&
@@ -178,8 +179,8 @@ static bool verify_records(struct kat_card *c, const char *op,
 static void check_mixed(struct kat_card *c)
 {
 	const char *op = "aead-batch64-mixed";
-	struct batch b = { 0 };
-	struct tc_job job = { 0 };
+	struct batch b = {0};
+	struct tc_job job = {0};
 
 	kat_reset_arena(c);
 	if (!load_keys(c, op, &b))
@@ -208,8 +209,8 @@ static void check_tamper(struct kat_card *c)
 {
 	const char *op = "aead-tampered-tag-auth-fail";
 	enum { N = 8, BAD = 5 };
-	struct batch b = { 0 };
-	struct tc_job job = { 0 };
+	struct batch b = {0};
+	struct tc_job job = {0};
 	struct batch_rec *r;
 
 	kat_reset_arena(c);
@@ -226,17 +227,16 @@ static void check_tamper(struct kat_card *c)
 	}
 	r->tag[7] ^= 0x20;
 	tc_job_prep_aead(&job, b.recs_iova, N, b.status_iova);
-	if (!kat_expect(c, "aead-tampered-job-status", &job,
-			TC_STS_AUTH_FAIL))
+	if (!kat_expect(c, "aead-tampered-job-status", &job, TC_STS_AUTH_FAIL))
 		goto out;
 	if (le16toh(b.status[BAD]) != TC_STS_AUTH_FAIL) {
 		kat_fail(c, op, "record status %s",
-			 tc_status_name(le16toh(b.status[BAD])));
+		         tc_status_name(le16toh(b.status[BAD])));
 		goto out;
 	}
 	if (job.result != 1) {
 		kat_fail(c, op, "result %u failed records, expected 1",
-			 job.result);
+		         job.result);
 		goto out;
 	}
 	for (uint32_t i = 0; i < r->len; i++) {
@@ -256,8 +256,8 @@ static void check_evicted_key(struct kat_card *c)
 {
 	const char *op = "aead-evicted-key-record";
 	enum { N = 4, BAD = 2 };
-	struct batch b = { 0 };
-	struct tc_job job = { 0 };
+	struct batch b = {0};
+	struct tc_job job = {0};
 	int ret;
 
 	kat_reset_arena(c);
@@ -277,10 +277,10 @@ static void check_evicted_key(struct kat_card *c)
 	}
 	if (le16toh(b.status[BAD]) != TC_STS_BAD_KEY_SLOT)
 		kat_fail(c, op, "record status %s",
-			 tc_status_name(le16toh(b.status[BAD])));
+		         tc_status_name(le16toh(b.status[BAD])));
 	else if (job.status != TC_STS_BAD_KEY_SLOT || job.result != 1)
 		kat_fail(c, op, "job status %s result %u",
-			 tc_status_name(job.status), job.result);
+		         tc_status_name(job.status), job.result);
 	else if (verify_records(c, op, &b, BAD))
 		kat_pass(c, op);
 out:

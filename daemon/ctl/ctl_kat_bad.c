@@ -25,13 +25,13 @@ static bool prep_digest(struct kat_card *c, struct tc_job *job)
 		return false;
 	ctl_sg_fill(sg, data, 64);
 	tc_job_prep_digest(job, TC_HASH_SHA256, sg_iova, 1, NULL, 0, out,
-			   TC_DIGEST_MAX_LEN);
+	                   TC_DIGEST_MAX_LEN);
 	return true;
 }
 
 static void check_descriptors(struct kat_card *c)
 {
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	uint32_t bad_descs = tc_dev_read32(c->dev, TC_REG_BAD_DESCS);
 	uint32_t faults = tc_dev_read32(c->dev, TC_REG_DMA_FAULTS);
 	uint32_t now;
@@ -50,15 +50,13 @@ static void check_descriptors(struct kat_card *c)
 		return;
 	}
 	job.sqe.u.digest.nseg = 0;
-	kat_expect(c, "bad-desc-digest-no-segments", &job,
-		   TC_STS_INVALID_DESC);
+	kat_expect(c, "bad-desc-digest-no-segments", &job, TC_STS_INVALID_DESC);
 
 	prep_digest(c, &job);
 	job.sqe.u.digest.ncp = 2;
 	job.sqe.u.digest.cp[0] = htole16(1);
 	job.sqe.u.digest.cp[1] = htole16(1); /* not increasing */
-	kat_expect(c, "bad-desc-digest-checkpoints", &job,
-		   TC_STS_INVALID_DESC);
+	kat_expect(c, "bad-desc-digest-checkpoints", &job, TC_STS_INVALID_DESC);
 
 	prep_digest(c, &job);
 	job.sqe.u.digest.hash = 9;
@@ -70,7 +68,7 @@ static void check_descriptors(struct kat_card *c)
 
 	tc_job_prep_aead(&job, 0, TC_AEAD_MAX_RECORDS + 1, 0);
 	kat_expect(c, "bad-desc-aead-too-many-records", &job,
-		   TC_STS_INVALID_DESC);
+	           TC_STS_INVALID_DESC);
 
 	prep_digest(c, &job);
 	job.sqe.u.digest.sgl_addr = htole64(UNMAPPED_IOVA);
@@ -81,7 +79,7 @@ static void check_descriptors(struct kat_card *c)
 	now = tc_dev_read32(c->dev, TC_REG_BAD_DESCS);
 	if (now - bad_descs < 4)
 		kat_fail(c, "bad-desc-counted", "BAD_DESCS rose by %u",
-			 now - bad_descs);
+		         now - bad_descs);
 	else if (tc_dev_read32(c->dev, TC_REG_DMA_FAULTS) == faults)
 		kat_fail(c, "bad-desc-counted", "DMA_FAULTS did not rise");
 	else
@@ -94,7 +92,7 @@ static void check_mismatched_type(struct kat_card *c)
 {
 	const char *op = "key-load-mismatched-type";
 	EVP_PKEY *key = EVP_EC_gen("P-256");
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	uint8_t *der = NULL;
 	uint64_t iova;
 	int len = key ? ctl_pkcs8_der(key, &der) : -1;
@@ -107,17 +105,18 @@ static void check_mismatched_type(struct kat_card *c)
 	}
 	OPENSSL_free(der);
 	ctl_prep_key_load(&job, KAT_SLOT_SCRATCH, TC_KEY_RSA, iova,
-			  (uint32_t)len);
+	                  (uint32_t)len);
 	kat_expect(c, op, &job, TC_STS_BAD_KEY);
 }
 
 static void check_key_slots(struct kat_card *c)
 {
-	struct ctl_pke_args a = { .hash = TC_HASH_SHA256,
-				  .pad = TC_RSA_PAD_PKCS1, .in_len = 32,
-				  .out_len = 512 };
+	struct ctl_pke_args a = {.hash = TC_HASH_SHA256,
+	                         .pad = TC_RSA_PAD_PKCS1,
+	                         .in_len = 32,
+	                         .out_len = 512};
 	uint8_t garbage[300];
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	uint64_t iova;
 
 	kat_reset_arena(c);
@@ -148,7 +147,7 @@ static void check_key_slots(struct kat_card *c)
 		return;
 	}
 	ctl_prep_key_load(&job, KAT_SLOT_SCRATCH, TC_KEY_RSA, iova,
-			  sizeof(garbage));
+	                  sizeof(garbage));
 	kat_expect(c, "key-load-garbage", &job, TC_STS_BAD_KEY);
 
 	/* a length the type cannot have is a descriptor error */
@@ -162,7 +161,7 @@ static void check_key_slots(struct kat_card *c)
 static void check_still_healthy(struct kat_card *c)
 {
 	uint32_t st = tc_dev_read32(c->dev, TC_REG_STATUS);
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 
 	if (!(st & TC_STATUS_READY) || (st & TC_STATUS_FATAL)) {
 		kat_fail(c, "card-healthy-after-bad-input", "STATUS %08x", st);

@@ -15,10 +15,10 @@ static void check_identity(struct kat_card *c)
 
 	if (id != TC_ID_MAGIC)
 		kat_fail(c, "id-register", "ID %08x, expected %08x", id,
-			 TC_ID_MAGIC);
+		         TC_ID_MAGIC);
 	else if (ver >> 16 != TC_VERSION_MAJOR)
 		kat_fail(c, "id-register", "ABI major %u, expected %u",
-			 ver >> 16, TC_VERSION_MAJOR);
+		         ver >> 16, TC_VERSION_MAJOR);
 	else if (!(st & TC_STATUS_READY) || (st & TC_STATUS_FATAL))
 		kat_fail(c, "id-register", "STATUS %08x: not ready", st);
 	else
@@ -29,31 +29,30 @@ static void check_caps(struct kat_card *c)
 {
 	const struct tc_dev_info *i = c->info;
 	uint32_t all_ops = (1u << TC_OP_COUNT) - 1;
-	uint32_t all_algs = TC_CAP_ALG_SHA256 | TC_CAP_ALG_SHA384 |
-			    TC_CAP_ALG_SHA512 | TC_CAP_ALG_HMAC |
-			    TC_CAP_ALG_AES128GCM | TC_CAP_ALG_AES256GCM |
-			    TC_CAP_ALG_CHACHA20POLY1305 | TC_CAP_ALG_RSA |
-			    TC_CAP_ALG_RSA_PSS | TC_CAP_ALG_P256 |
-			    TC_CAP_ALG_P384 | TC_CAP_ALG_X25519;
+	uint32_t all_algs =
+	    TC_CAP_ALG_SHA256 | TC_CAP_ALG_SHA384 | TC_CAP_ALG_SHA512 |
+	    TC_CAP_ALG_HMAC | TC_CAP_ALG_AES128GCM | TC_CAP_ALG_AES256GCM |
+	    TC_CAP_ALG_CHACHA20POLY1305 | TC_CAP_ALG_RSA | TC_CAP_ALG_RSA_PSS |
+	    TC_CAP_ALG_P256 | TC_CAP_ALG_P384 | TC_CAP_ALG_X25519;
 
 	if ((i->cap_ops & all_ops) != all_ops)
 		kat_fail(c, "capabilities", "CAP_OPS %08x lacks %08x",
-			 i->cap_ops, all_ops & ~i->cap_ops);
+		         i->cap_ops, all_ops & ~i->cap_ops);
 	else if ((i->cap_algs & all_algs) != all_algs)
 		kat_fail(c, "capabilities", "CAP_ALGS %08x lacks %08x",
-			 i->cap_algs, all_algs & ~i->cap_algs);
+		         i->cap_algs, all_algs & ~i->cap_algs);
 	else if (i->max_sg < 64 || i->max_records != TC_AEAD_MAX_RECORDS ||
-		 i->max_checkpoints != TC_DIGEST_MAX_CP)
+	         i->max_checkpoints != TC_DIGEST_MAX_CP)
 		kat_fail(c, "capabilities",
-			 "limits sg %u records %u checkpoints %u", i->max_sg,
-			 i->max_records, i->max_checkpoints);
+		         "limits sg %u records %u checkpoints %u", i->max_sg,
+		         i->max_records, i->max_checkpoints);
 	else
 		kat_pass(c, "capabilities");
 }
 
 static void check_nop(struct kat_card *c)
 {
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 
 	tc_job_prep_nop(&job);
 	if (!kat_run_ok(c, "nop", &job))
@@ -93,18 +92,18 @@ static void check_nop_batch(struct kat_card *c)
 	for (unsigned i = 0; i < N; i++) {
 		if (jobs[i].status != TC_STS_OK) {
 			kat_fail(c, "nop-batch64", "job %u: %s", i,
-				 tc_status_name(jobs[i].status));
+			         tc_status_name(jobs[i].status));
 			return;
 		}
 	}
 	if (after.doorbells - before.doorbells != 1)
-		kat_fail(c, "nop-batch64", "%llu doorbells for one batch",
-			 (unsigned long long)(after.doorbells -
-					      before.doorbells));
+		kat_fail(
+		    c, "nop-batch64", "%llu doorbells for one batch",
+		    (unsigned long long)(after.doorbells - before.doorbells));
 	else if (after.completed - before.completed != N)
-		kat_fail(c, "nop-batch64", "%llu completions counted",
-			 (unsigned long long)(after.completed -
-					      before.completed));
+		kat_fail(
+		    c, "nop-batch64", "%llu completions counted",
+		    (unsigned long long)(after.completed - before.completed));
 	else
 		kat_pass(c, "nop-batch64");
 }

@@ -9,13 +9,13 @@
 
 #include "ctl_kat.h"
 
-#define SG_SEGS 64u
-#define BLOB_ID 3u
+#define SG_SEGS  64u
+#define BLOB_ID  3u
 #define BLOB_LEN 1500u
 
 /* Irregular boundaries, as a TLS transcript's messages would be. */
-static const uint16_t sg_checkpoints[TC_DIGEST_MAX_CP] = { 1,  4,  9,  17,
-							   30, 41, 52, 64 };
+static const uint16_t sg_checkpoints[TC_DIGEST_MAX_CP] = {1,  4,  9,  17,
+                                                          30, 41, 52, 64};
 
 struct sg_case {
 	const char *name;
@@ -24,16 +24,16 @@ struct sg_case {
 };
 
 static const struct sg_case sg_cases[] = {
-	{ "digest-sg64-cp8-sha256", TC_HASH_SHA256, false },
-	{ "digest-sg64-cp8-sha384", TC_HASH_SHA384, false },
-	{ "digest-sg64-cp8-sha512", TC_HASH_SHA512, false },
-	{ "digest-sg64-cp8-hmac-sha256", TC_HASH_SHA256, true },
+    {"digest-sg64-cp8-sha256", TC_HASH_SHA256, false},
+    {"digest-sg64-cp8-sha384", TC_HASH_SHA384, false},
+    {"digest-sg64-cp8-sha512", TC_HASH_SHA512, false},
+    {"digest-sg64-cp8-hmac-sha256", TC_HASH_SHA256, true},
 };
 
 /* nseg random-length segments of random data, each in its own place in
  * the arena (not one contiguous buffer), described in sg and iov. */
 static bool build_segments(struct kat_card *c, unsigned nseg, size_t max_len,
-			   struct tc_sg_entry *sg, struct iovec *iov)
+                           struct tc_sg_entry *sg, struct iovec *iov)
 {
 	for (unsigned i = 0; i < nseg; i++) {
 		size_t len = 1 + ctl_rand_next(&c->rng) % max_len;
@@ -56,7 +56,7 @@ static void check_sg_case(struct kat_card *c, const struct sg_case *t)
 	uint8_t key[48], ref[TC_DIGEST_MAX_CP * TC_DIGEST_MAX_LEN];
 	struct iovec iov[SG_SEGS];
 	struct tc_sg_entry *sg;
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	uint64_t sg_iova, out_iova;
 	uint8_t *out;
 
@@ -69,31 +69,30 @@ static void check_sg_case(struct kat_card *c, const struct sg_case *t)
 	}
 	ctl_rand_fill(&c->rng, key, sizeof(key));
 	if (ctl_ref_digest(t->hash, t->hmac ? key : NULL,
-			   t->hmac ? sizeof(key) : 0, iov, SG_SEGS,
-			   sg_checkpoints, TC_DIGEST_MAX_CP, ref)) {
+	                   t->hmac ? sizeof(key) : 0, iov, SG_SEGS,
+	                   sg_checkpoints, TC_DIGEST_MAX_CP, ref)) {
 		kat_fail(c, t->name, "libcrypto failed");
 		return;
 	}
-	if (t->hmac &&
-	    !kat_load_key(c, t->name, KAT_SLOT_HMAC, TC_KEY_HMAC, key,
-			  sizeof(key)))
+	if (t->hmac && !kat_load_key(c, t->name, KAT_SLOT_HMAC, TC_KEY_HMAC,
+	                             key, sizeof(key)))
 		return;
 	tc_job_prep_digest(&job, t->hash, sg_iova, SG_SEGS, sg_checkpoints,
-			   TC_DIGEST_MAX_CP, out_iova, (uint32_t)outlen);
+	                   TC_DIGEST_MAX_CP, out_iova, (uint32_t)outlen);
 	if (t->hmac)
 		ctl_prep_digest_hmac(&job, KAT_SLOT_HMAC);
 	if (!kat_run_ok(c, t->name, &job))
 		return;
 	if (job.result != outlen) {
 		kat_fail(c, t->name, "result %u, expected %zu", job.result,
-			 outlen);
+		         outlen);
 		return;
 	}
 	for (unsigned i = 0; i < TC_DIGEST_MAX_CP; i++) {
 		if (memcmp(out + i * dlen, ref + i * dlen, dlen)) {
 			kat_fail(c, t->name,
-				 "checkpoint %u (after %u segments) differs",
-				 i, sg_checkpoints[i]);
+			         "checkpoint %u (after %u segments) differs", i,
+			         sg_checkpoints[i]);
 			return;
 		}
 	}
@@ -107,7 +106,7 @@ static void check_sg_max(struct kat_card *c)
 	unsigned nseg = c->info->max_sg;
 	struct iovec *iov = calloc(nseg, sizeof(*iov));
 	uint8_t ref[TC_DIGEST_MAX_LEN], *out;
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	struct tc_sg_entry *sg;
 	uint64_t sg_iova, out_iova;
 
@@ -120,7 +119,7 @@ static void check_sg_max(struct kat_card *c)
 		return;
 	}
 	tc_job_prep_digest(&job, TC_HASH_SHA256, sg_iova, nseg, NULL, 0,
-			   out_iova, TC_DIGEST_MAX_LEN);
+	                   out_iova, TC_DIGEST_MAX_LEN);
 	if (ctl_ref_digest(TC_HASH_SHA256, NULL, 0, iov, nseg, NULL, 0, ref))
 		kat_fail(c, op, "libcrypto failed");
 	else if (kat_run_ok(c, op, &job))
@@ -138,7 +137,7 @@ static void check_blob(struct kat_card *c)
 	uint8_t blob[BLOB_LEN], head[100], tail[77];
 	uint8_t ref[TC_DIGEST_MAX_LEN], *out;
 	struct tc_sg_entry *sg;
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	uint64_t blob_iova, head_iova, tail_iova, sg_iova, out_iova;
 	struct iovec iov[4];
 
@@ -166,17 +165,17 @@ static void check_blob(struct kat_card *c)
 	ctl_sg_fill(&sg[3], 0, BLOB_LEN);
 	sg[3].flags = htole16(TC_SG_F_BLOB);
 	sg[3].blob_id = htole16(BLOB_ID);
-	iov[0] = (struct iovec){ head, sizeof(head) };
-	iov[1] = (struct iovec){ blob + 200, 600 };
-	iov[2] = (struct iovec){ tail, sizeof(tail) };
-	iov[3] = (struct iovec){ blob, BLOB_LEN };
+	iov[0] = (struct iovec){head, sizeof(head)};
+	iov[1] = (struct iovec){blob + 200, 600};
+	iov[2] = (struct iovec){tail, sizeof(tail)};
+	iov[3] = (struct iovec){blob, BLOB_LEN};
 	/* Scribble over the host copy: the card must hash the copy it
 	 * stored, not re-read host memory. */
 	ctl_rand_fill(&c->rng,
-		      (uint8_t *)c->arena.va + (blob_iova - c->arena.iova),
-		      BLOB_LEN);
-	tc_job_prep_digest(&job, TC_HASH_SHA384, sg_iova, 4, NULL, 0,
-			   out_iova, TC_DIGEST_MAX_LEN);
+	              (uint8_t *)c->arena.va + (blob_iova - c->arena.iova),
+	              BLOB_LEN);
+	tc_job_prep_digest(&job, TC_HASH_SHA384, sg_iova, 4, NULL, 0, out_iova,
+	                   TC_DIGEST_MAX_LEN);
 	if (ctl_ref_digest(TC_HASH_SHA384, NULL, 0, iov, 4, NULL, 0, ref))
 		kat_fail(c, "digest-blob-segments", "libcrypto failed");
 	else if (kat_run_ok(c, "digest-blob-segments", &job))
@@ -186,8 +185,8 @@ static void check_blob(struct kat_card *c)
 	ctl_sg_fill(&sg[1], BLOB_LEN - 10, 11);
 	sg[1].flags = htole16(TC_SG_F_BLOB);
 	sg[1].blob_id = htole16(BLOB_ID);
-	tc_job_prep_digest(&job, TC_HASH_SHA384, sg_iova, 4, NULL, 0,
-			   out_iova, TC_DIGEST_MAX_LEN);
+	tc_job_prep_digest(&job, TC_HASH_SHA384, sg_iova, 4, NULL, 0, out_iova,
+	                   TC_DIGEST_MAX_LEN);
 	kat_expect(c, "digest-blob-out-of-range", &job, TC_STS_BAD_BLOB);
 
 	ctl_prep_blob_evict(&job, BLOB_ID);
@@ -195,8 +194,8 @@ static void check_blob(struct kat_card *c)
 	ctl_sg_fill(&sg[1], 200, 600);
 	sg[1].flags = htole16(TC_SG_F_BLOB);
 	sg[1].blob_id = htole16(BLOB_ID);
-	tc_job_prep_digest(&job, TC_HASH_SHA384, sg_iova, 4, NULL, 0,
-			   out_iova, TC_DIGEST_MAX_LEN);
+	tc_job_prep_digest(&job, TC_HASH_SHA384, sg_iova, 4, NULL, 0, out_iova,
+	                   TC_DIGEST_MAX_LEN);
 	kat_expect(c, "digest-evicted-blob", &job, TC_STS_BAD_BLOB);
 }
 

@@ -36,7 +36,7 @@ void kat_ec_keys_free(void)
 }
 
 static bool load_pkey(struct kat_card *c, const char *op, uint32_t slot,
-		      uint8_t type, EVP_PKEY *key)
+                      uint8_t type, EVP_PKEY *key)
 {
 	uint8_t *der = NULL;
 	int len = key ? ctl_pkcs8_der(key, &der) : -1;
@@ -61,21 +61,20 @@ static size_t public_bytes(EVP_PKEY *key, uint8_t *out)
 		return EVP_PKEY_get_raw_public_key(key, out, &len) ? len : 0;
 	}
 	return EVP_PKEY_get_octet_string_param(
-		       key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out, OUT_MAX,
-		       &len) ?
-		       len :
-		       0;
+	           key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out, OUT_MAX, &len)
+	           ? len
+	           : 0;
 }
 
 /* A libcrypto key holding the public key the card produced. */
 static EVP_PKEY *peer_from_public(EVP_PKEY *like, const uint8_t *pub,
-				  size_t len)
+                                  size_t len)
 {
 	EVP_PKEY *peer;
 
 	if (EVP_PKEY_get_id(like) == EVP_PKEY_X25519)
 		return EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub,
-						   len);
+		                                   len);
 	peer = EVP_PKEY_new();
 	if (!peer || !EVP_PKEY_copy_parameters(peer, like) ||
 	    !EVP_PKEY_set1_encoded_public_key(peer, pub, len)) {
@@ -90,8 +89,8 @@ static size_t ref_derive(EVP_PKEY *mine, EVP_PKEY *peer, uint8_t *out)
 	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(mine, NULL);
 	size_t len = OUT_MAX;
 	bool ok = pctx && EVP_PKEY_derive_init(pctx) > 0 &&
-		  EVP_PKEY_derive_set_peer(pctx, peer) > 0 &&
-		  EVP_PKEY_derive(pctx, out, &len) > 0;
+	          EVP_PKEY_derive_set_peer(pctx, peer) > 0 &&
+	          EVP_PKEY_derive(pctx, out, &len) > 0;
 
 	EVP_PKEY_CTX_free(pctx);
 	return ok ? len : 0;
@@ -99,8 +98,8 @@ static size_t ref_derive(EVP_PKEY *mine, EVP_PKEY *peer, uint8_t *out)
 
 /* Build a PKE job with in copied to the arena and an OUT_MAX output. */
 static uint8_t *prep_pke(struct kat_card *c, const char *op, uint8_t opcode,
-			 struct ctl_pke_args *a, const uint8_t *in,
-			 size_t in_len, struct tc_job *job)
+                         struct ctl_pke_args *a, const uint8_t *in,
+                         size_t in_len, struct tc_job *job)
 {
 	uint8_t *out;
 
@@ -116,20 +115,20 @@ static uint8_t *prep_pke(struct kat_card *c, const char *op, uint8_t opcode,
 }
 
 static void check_ecdsa(struct kat_card *c, const char *curve, uint32_t slot,
-			uint8_t type, uint8_t hash, EVP_PKEY **cache)
+                        uint8_t type, uint8_t hash, EVP_PKEY **cache)
 {
 	static const char msg[] = "tlscard selftest: ECDSA CertificateVerify";
-	struct ctl_pke_args a = { .slot = slot, .hash = hash };
+	struct ctl_pke_args a = {.slot = slot, .hash = hash};
 	uint8_t dgst[TC_DIGEST_MAX_LEN], *sig;
 	size_t dlen = ctl_hash_len(hash);
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	EVP_PKEY_CTX *pctx;
 	char load_op[48], op[48];
 	bool ok;
 
 	snprintf(load_op, sizeof(load_op), "key-load-%s", curve);
 	snprintf(op, sizeof(op), "ecdsa-%s-sign-%s", curve,
-		 ctl_hash_name(hash));
+	         ctl_hash_name(hash));
 	kat_reset_arena(c);
 	if (!*cache)
 		*cache = EVP_EC_gen(!strcmp(curve, "p256") ? "P-256" : "P-384");
@@ -157,13 +156,13 @@ static void check_ecdsa(struct kat_card *c, const char *curve, uint32_t slot,
 /* RFC 7748 6.1: load one side's private key, derive with the other's
  * public key, expect the published shared secret. */
 static void check_x25519_rfc(struct kat_card *c, const char *op,
-			     const char *priv_hex, const char *pub_hex,
-			     const char *my_pub_hex)
+                             const char *priv_hex, const char *pub_hex,
+                             const char *my_pub_hex)
 {
 	uint8_t priv[32], pub[32], want[32], my_pub[32], ref_pub[32];
-	struct ctl_pke_args a = { .slot = KAT_SLOT_X25519,
-				  .group = TC_GROUP_X25519 };
-	struct tc_job job = { 0 };
+	struct ctl_pke_args a = {.slot = KAT_SLOT_X25519,
+	                         .group = TC_GROUP_X25519};
+	struct tc_job job = {0};
 	EVP_PKEY *key;
 	uint8_t *out;
 	bool ok;
@@ -200,14 +199,14 @@ static void check_x25519_rfc(struct kat_card *c, const char *op,
  * also match the public key the card returned.
  */
 static void check_keygen(struct kat_card *c, const char *op, uint8_t group,
-			 EVP_PKEY *peer_like)
+                         EVP_PKEY *peer_like)
 {
 	bool x25519 = group == TC_GROUP_X25519;
 	size_t pub_len = x25519 ? 32 : 65;
-	struct ctl_pke_args a = { .slot = KAT_SLOT_KEYGEN, .group = group };
+	struct ctl_pke_args a = {.slot = KAT_SLOT_KEYGEN, .group = group};
 	uint8_t peer_pub[OUT_MAX], card_pub[OUT_MAX], want[OUT_MAX];
 	uint8_t *out, *aux = NULL;
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	EVP_PKEY *peer = NULL, *card_key = NULL;
 	size_t want_len;
 
@@ -222,7 +221,7 @@ static void check_keygen(struct kat_card *c, const char *op, uint8_t group,
 		return;
 	if (job.result != pub_len) {
 		kat_fail(c, op, "public key of %u bytes, expected %zu",
-			 job.result, pub_len);
+		         job.result, pub_len);
 		return;
 	}
 	memcpy(card_pub, out, pub_len);
@@ -233,13 +232,14 @@ static void check_keygen(struct kat_card *c, const char *op, uint8_t group,
 		card_key = d2i_AutoPrivateKey(NULL, &p, job.aux);
 		if (!card_key || public_bytes(card_key, derived_pub) != 32 ||
 		    memcmp(derived_pub, card_pub, 32)) {
-			kat_fail(c, op, "exported private key does not match "
-					"the public key");
+			kat_fail(c, op,
+			         "exported private key does not match "
+			         "the public key");
 			goto out;
 		}
 	}
-	peer = x25519 ? EVP_PKEY_Q_keygen(NULL, NULL, "X25519") :
-			EVP_EC_gen("P-256");
+	peer = x25519 ? EVP_PKEY_Q_keygen(NULL, NULL, "X25519")
+	              : EVP_EC_gen("P-256");
 	if (!x25519)
 		card_key = peer_from_public(peer_like, card_pub, pub_len);
 	if (!peer || !card_key || public_bytes(peer, peer_pub) != pub_len) {
@@ -255,7 +255,7 @@ static void check_keygen(struct kat_card *c, const char *op, uint8_t group,
 		goto out;
 	if (job.result != want_len)
 		kat_fail(c, op, "secret of %u bytes, expected %zu", job.result,
-			 want_len);
+		         want_len);
 	else
 		kat_check_bytes(c, op, out, want, want_len);
 out:
@@ -267,10 +267,9 @@ out:
 static void check_p256_derive(struct kat_card *c)
 {
 	const char *op = "p256-ecdh-derive";
-	struct ctl_pke_args a = { .slot = KAT_SLOT_P256,
-				  .group = TC_GROUP_P256 };
+	struct ctl_pke_args a = {.slot = KAT_SLOT_P256, .group = TC_GROUP_P256};
 	uint8_t peer_pub[OUT_MAX], want[OUT_MAX], *out;
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	EVP_PKEY *peer = EVP_EC_gen("P-256");
 	size_t want_len;
 
@@ -294,64 +293,63 @@ static void check_p256_derive(struct kat_card *c)
 /* EVICT_AFTER: the derive succeeds, then the slot is empty. */
 static void check_evict_after(struct kat_card *c)
 {
-	struct ctl_pke_args a = { .slot = KAT_SLOT_KEYGEN,
-				  .group = TC_GROUP_P256 };
-	struct tc_job job = { 0 };
+	struct ctl_pke_args a = {.slot = KAT_SLOT_KEYGEN,
+	                         .group = TC_GROUP_P256};
+	struct tc_job job = {0};
 	uint8_t pub[OUT_MAX], *out;
 
 	kat_reset_arena(c);
 	out = prep_pke(c, "ecdh-evict-after", TC_OP_ECDH_KEYGEN, &a, NULL, 0,
-		       &job);
+	               &job);
 	if (!out || !kat_run_ok(c, "ecdh-evict-after", &job))
 		return;
 	memcpy(pub, out, 65);
 	/* derive with our own public key: any valid point will do */
 	a.pflags = TC_PKE_F_EVICT_AFTER;
 	if (!prep_pke(c, "ecdh-evict-after", TC_OP_ECDH_DERIVE, &a, pub, 65,
-		      &job) ||
+	              &job) ||
 	    !kat_expect(c, "ecdh-evict-after", &job, TC_STS_OK))
 		return;
 	a.pflags = 0;
 	if (prep_pke(c, "ecdh-derive-after-evict", TC_OP_ECDH_DERIVE, &a, pub,
-		     65, &job))
+	             65, &job))
 		kat_expect(c, "ecdh-derive-after-evict", &job,
-			   TC_STS_BAD_KEY_SLOT);
+		           TC_STS_BAD_KEY_SLOT);
 }
 
 /* Peer points that are not on the curve / of low order: BAD_KEY. */
 static void check_bad_points(struct kat_card *c)
 {
-	struct ctl_pke_args a = { .slot = KAT_SLOT_P256,
-				  .group = TC_GROUP_P256 };
-	uint8_t point[65] = { 0x04 };
-	uint8_t zero[32] = { 0 };
-	struct tc_job job = { 0 };
+	struct ctl_pke_args a = {.slot = KAT_SLOT_P256, .group = TC_GROUP_P256};
+	uint8_t point[65] = {0x04};
+	uint8_t zero[32] = {0};
+	struct tc_job job = {0};
 
 	kat_reset_arena(c);
 	point[32] = 1; /* x = 1, y = 1: not on P-256 */
 	point[64] = 1;
 	if (prep_pke(c, "p256-derive-off-curve-point", TC_OP_ECDH_DERIVE, &a,
-		     point, sizeof(point), &job))
+	             point, sizeof(point), &job))
 		kat_expect(c, "p256-derive-off-curve-point", &job,
-			   TC_STS_BAD_KEY);
+		           TC_STS_BAD_KEY);
 	a.slot = KAT_SLOT_X25519;
 	a.group = TC_GROUP_X25519;
 	if (prep_pke(c, "x25519-derive-low-order-point", TC_OP_ECDH_DERIVE, &a,
-		     zero, sizeof(zero), &job))
+	             zero, sizeof(zero), &job))
 		kat_expect(c, "x25519-derive-low-order-point", &job,
-			   TC_STS_BAD_KEY);
+		           TC_STS_BAD_KEY);
 }
 
 void kat_run_ec(struct kat_card *c)
 {
 	check_ecdsa(c, "p256", KAT_SLOT_P256, TC_KEY_EC_P256, TC_HASH_SHA256,
-		    &kat_p256);
+	            &kat_p256);
 	check_ecdsa(c, "p384", KAT_SLOT_P384, TC_KEY_EC_P384, TC_HASH_SHA384,
-		    &kat_p384);
+	            &kat_p384);
 	check_x25519_rfc(c, "x25519-rfc7748-alice", X25519_ALICE_PRIV,
-			 X25519_BOB_PUB, X25519_ALICE_PUB);
+	                 X25519_BOB_PUB, X25519_ALICE_PUB);
 	check_x25519_rfc(c, "x25519-rfc7748-bob", X25519_BOB_PRIV,
-			 X25519_ALICE_PUB, X25519_BOB_PUB);
+	                 X25519_ALICE_PUB, X25519_BOB_PUB);
 	check_p256_derive(c);
 	if (kat_p256)
 		check_keygen(c, "p256-keygen-derive", TC_GROUP_P256, kat_p256);

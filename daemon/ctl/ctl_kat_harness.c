@@ -60,7 +60,7 @@ void *kat_dma(struct kat_card *c, size_t len, uint64_t *iova)
 }
 
 void *kat_dma_copy(struct kat_card *c, const void *src, size_t len,
-		   uint64_t *iova)
+                   uint64_t *iova)
 {
 	void *p = kat_dma(c, len, iova);
 
@@ -132,8 +132,7 @@ int kat_run(struct kat_card *c, struct tc_job *job)
 	return kat_run_jobs(c, &job, 1);
 }
 
-static bool run_reported(struct kat_card *c, const char *op,
-			 struct tc_job *job)
+static bool run_reported(struct kat_card *c, const char *op, struct tc_job *job)
 {
 	int ret = kat_run(c, job);
 
@@ -145,13 +144,13 @@ static bool run_reported(struct kat_card *c, const char *op,
 }
 
 bool kat_expect(struct kat_card *c, const char *op, struct tc_job *job,
-		uint16_t want)
+                uint16_t want)
 {
 	if (!run_reported(c, op, job))
 		return false;
 	if (job->status != want) {
 		kat_fail(c, op, "status %s, expected %s",
-			 tc_status_name(job->status), tc_status_name(want));
+		         tc_status_name(job->status), tc_status_name(want));
 		return false;
 	}
 	kat_pass(c, op);
@@ -170,9 +169,9 @@ bool kat_run_ok(struct kat_card *c, const char *op, struct tc_job *job)
 }
 
 bool kat_load_key(struct kat_card *c, const char *op, uint32_t slot,
-		  uint8_t key_type, const void *key, size_t len)
+                  uint8_t key_type, const void *key, size_t len)
 {
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	uint64_t iova;
 
 	if (!kat_dma_copy(c, key, len, &iova)) {
@@ -184,15 +183,15 @@ bool kat_load_key(struct kat_card *c, const char *op, uint32_t slot,
 }
 
 bool kat_check_bytes(struct kat_card *c, const char *op, const void *got,
-		     const void *want, size_t len)
+                     const void *want, size_t len)
 {
 	const uint8_t *g = got, *w = want;
 
 	for (size_t i = 0; i < len; i++) {
 		if (g[i] != w[i]) {
 			kat_fail(c, op,
-				 "byte %zu of %zu is %02x, expected %02x", i,
-				 len, g[i], w[i]);
+			         "byte %zu of %zu is %02x, expected %02x", i,
+			         len, g[i], w[i]);
 			return false;
 		}
 	}
@@ -201,7 +200,7 @@ bool kat_check_bytes(struct kat_card *c, const char *op, const void *got,
 }
 
 int kat_card_setup(struct kat_card *c, struct tc_ctx *ctx, struct tc_dev *dev,
-		   const char *name, bool verbose)
+                   const char *name, bool verbose)
 {
 	int ret;
 
@@ -229,8 +228,8 @@ void kat_card_teardown(struct kat_card *c)
 		/* The card's count of MSI-X it raised for the queue, and
 		 * whether waits slept on its eventfd (else they polled). */
 		kat_note(c, "interrupts: %u raised, eventfd %s",
-			 tc_dev_read32(c->dev, TC_QP_REG(0, TC_QP_STAT_IRQS)),
-			 tc_qp_eventfd(c->qp) >= 0 ? "yes" : "none");
+		         tc_dev_read32(c->dev, TC_QP_REG(0, TC_QP_STAT_IRQS)),
+		         tc_qp_eventfd(c->qp) >= 0 ? "yes" : "none");
 		tc_qp_destroy(c->qp);
 	}
 	c->qp = NULL;

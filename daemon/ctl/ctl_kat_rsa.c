@@ -32,55 +32,56 @@ static EVP_PKEY *rsa_key(void)
 static int set_padding(EVP_PKEY_CTX *pctx, uint8_t pad, uint8_t hash)
 {
 	if (pad == TC_RSA_PAD_PSS)
-		return EVP_PKEY_CTX_set_rsa_padding(pctx,
-						    RSA_PKCS1_PSS_PADDING) > 0 &&
+		return EVP_PKEY_CTX_set_rsa_padding(
+		           pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
 		       EVP_PKEY_CTX_set_rsa_pss_saltlen(
-			       pctx, RSA_PSS_SALTLEN_DIGEST) > 0 &&
-		       EVP_PKEY_CTX_set_signature_md(pctx, ctl_ref_md(hash)) > 0;
+		           pctx, RSA_PSS_SALTLEN_DIGEST) > 0 &&
+		       EVP_PKEY_CTX_set_signature_md(pctx, ctl_ref_md(hash)) >
+		           0;
 	if (pad == TC_RSA_PAD_PKCS1)
 		return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) >
-			       0 &&
+		           0 &&
 		       (!hash || EVP_PKEY_CTX_set_signature_md(
-					 pctx, ctl_ref_md(hash)) > 0);
+		                     pctx, ctl_ref_md(hash)) > 0);
 	return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_NO_PADDING) > 0;
 }
 
 static bool ref_verify(EVP_PKEY *key, uint8_t pad, uint8_t hash,
-		       const uint8_t *sig, size_t siglen, const uint8_t *dgst,
-		       size_t dlen)
+                       const uint8_t *sig, size_t siglen, const uint8_t *dgst,
+                       size_t dlen)
 {
 	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(key, NULL);
 	bool ok = pctx && EVP_PKEY_verify_init(pctx) > 0 &&
-		  set_padding(pctx, pad, hash) &&
-		  EVP_PKEY_verify(pctx, sig, siglen, dgst, dlen) == 1;
+	          set_padding(pctx, pad, hash) &&
+	          EVP_PKEY_verify(pctx, sig, siglen, dgst, dlen) == 1;
 
 	EVP_PKEY_CTX_free(pctx);
 	return ok;
 }
 
 static bool ref_sign_pkcs1(EVP_PKEY *key, uint8_t hash, const uint8_t *dgst,
-			   size_t dlen, uint8_t *sig)
+                           size_t dlen, uint8_t *sig)
 {
 	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(key, NULL);
 	size_t siglen = RSA_BYTES;
 	bool ok = pctx && EVP_PKEY_sign_init(pctx) > 0 &&
-		  set_padding(pctx, TC_RSA_PAD_PKCS1, hash) &&
-		  EVP_PKEY_sign(pctx, sig, &siglen, dgst, dlen) > 0 &&
-		  siglen == RSA_BYTES;
+	          set_padding(pctx, TC_RSA_PAD_PKCS1, hash) &&
+	          EVP_PKEY_sign(pctx, sig, &siglen, dgst, dlen) > 0 &&
+	          siglen == RSA_BYTES;
 
 	EVP_PKEY_CTX_free(pctx);
 	return ok;
 }
 
 static bool ref_encrypt(EVP_PKEY *key, uint8_t pad, const uint8_t *msg,
-			size_t len, uint8_t *ct)
+                        size_t len, uint8_t *ct)
 {
 	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(key, NULL);
 	size_t ctlen = RSA_BYTES;
 	bool ok = pctx && EVP_PKEY_encrypt_init(pctx) > 0 &&
-		  set_padding(pctx, pad, 0) &&
-		  EVP_PKEY_encrypt(pctx, ct, &ctlen, msg, len) > 0 &&
-		  ctlen == RSA_BYTES;
+	          set_padding(pctx, pad, 0) &&
+	          EVP_PKEY_encrypt(pctx, ct, &ctlen, msg, len) > 0 &&
+	          ctlen == RSA_BYTES;
 
 	EVP_PKEY_CTX_free(pctx);
 	return ok;
@@ -88,8 +89,8 @@ static bool ref_encrypt(EVP_PKEY *key, uint8_t pad, const uint8_t *msg,
 
 /* Run one PKE job with in -> out; returns the output in the arena. */
 static uint8_t *card_pke(struct kat_card *c, const char *op, uint8_t opcode,
-			 struct ctl_pke_args *a, const uint8_t *in,
-			 size_t in_len, struct tc_job *job)
+                         struct ctl_pke_args *a, const uint8_t *in,
+                         size_t in_len, struct tc_job *job)
 {
 	uint8_t *out;
 
@@ -105,18 +106,18 @@ static uint8_t *card_pke(struct kat_card *c, const char *op, uint8_t opcode,
 }
 
 static void check_sign(struct kat_card *c, EVP_PKEY *key, uint8_t pad,
-		       uint8_t hash)
+                       uint8_t hash)
 {
 	static const char msg[] = "tlscard selftest: CertificateVerify";
 	uint8_t dgst[TC_DIGEST_MAX_LEN], want[RSA_BYTES], *sig;
-	struct ctl_pke_args a = { .slot = KAT_SLOT_RSA, .hash = hash,
-				  .pad = pad };
+	struct ctl_pke_args a = {
+	    .slot = KAT_SLOT_RSA, .hash = hash, .pad = pad};
 	size_t dlen = ctl_hash_len(hash);
-	struct tc_job job = { 0 };
+	struct tc_job job = {0};
 	char op[64];
 
 	snprintf(op, sizeof(op), "rsa2048-sign-%s-%s",
-		 pad == TC_RSA_PAD_PSS ? "pss" : "pkcs1", ctl_hash_name(hash));
+	         pad == TC_RSA_PAD_PSS ? "pss" : "pkcs1", ctl_hash_name(hash));
 	kat_reset_arena(c);
 	EVP_Digest(msg, sizeof(msg) - 1, dgst, NULL, ctl_ref_md(hash), NULL);
 	sig = card_pke(c, op, TC_OP_RSA_SIGN, &a, dgst, dlen, &job);
@@ -124,7 +125,7 @@ static void check_sign(struct kat_card *c, EVP_PKEY *key, uint8_t pad,
 		return;
 	if (job.result != RSA_BYTES) {
 		kat_fail(c, op, "result %u, expected %u", job.result,
-			 RSA_BYTES);
+		         RSA_BYTES);
 		return;
 	}
 	if (!ref_verify(key, pad, hash, sig, RSA_BYTES, dgst, dlen)) {
@@ -143,12 +144,12 @@ static void check_sign(struct kat_card *c, EVP_PKEY *key, uint8_t pad,
 
 static void check_decrypt(struct kat_card *c, EVP_PKEY *key, uint8_t pad)
 {
-	const char *op = pad == TC_RSA_PAD_PKCS1 ? "rsa2048-decrypt-pkcs1" :
-						   "rsa2048-decrypt-raw";
+	const char *op = pad == TC_RSA_PAD_PKCS1 ? "rsa2048-decrypt-pkcs1"
+	                                         : "rsa2048-decrypt-raw";
 	size_t len = pad == TC_RSA_PAD_PKCS1 ? 48 : RSA_BYTES;
 	uint8_t msg[RSA_BYTES], ct[RSA_BYTES], *out;
-	struct ctl_pke_args a = { .slot = KAT_SLOT_RSA, .pad = pad };
-	struct tc_job job = { 0 };
+	struct ctl_pke_args a = {.slot = KAT_SLOT_RSA, .pad = pad};
+	struct tc_job job = {0};
 
 	kat_reset_arena(c);
 	ctl_rand_fill(&c->rng, msg, len);
@@ -175,9 +176,8 @@ static void check_bad_padding(struct kat_card *c, EVP_PKEY *key)
 {
 	const char *op = "rsa2048-decrypt-bad-padding";
 	uint8_t em[RSA_BYTES], ct[RSA_BYTES];
-	struct ctl_pke_args a = { .slot = KAT_SLOT_RSA,
-				  .pad = TC_RSA_PAD_PKCS1 };
-	struct tc_job job = { 0 };
+	struct ctl_pke_args a = {.slot = KAT_SLOT_RSA, .pad = TC_RSA_PAD_PKCS1};
+	struct tc_job job = {0};
 
 	kat_reset_arena(c);
 	memset(em, 0xff, sizeof(em));
@@ -194,19 +194,20 @@ static void check_bad_padding(struct kat_card *c, EVP_PKEY *key)
 
 static void check_evict(struct kat_card *c)
 {
-	uint8_t dgst[32] = { 1 };
-	struct ctl_pke_args a = { .slot = KAT_SLOT_RSA, .hash = TC_HASH_SHA256,
-				  .pad = TC_RSA_PAD_PKCS1 };
-	struct tc_job job = { 0 };
+	uint8_t dgst[32] = {1};
+	struct ctl_pke_args a = {.slot = KAT_SLOT_RSA,
+	                         .hash = TC_HASH_SHA256,
+	                         .pad = TC_RSA_PAD_PKCS1};
+	struct tc_job job = {0};
 
 	kat_reset_arena(c);
 	ctl_prep_key_evict(&job, KAT_SLOT_RSA);
 	if (!kat_expect(c, "key-evict-rsa", &job, TC_STS_OK))
 		return;
 	if (card_pke(c, "rsa2048-sign-after-evict", TC_OP_RSA_SIGN, &a, dgst,
-		     sizeof(dgst), &job))
+	             sizeof(dgst), &job))
 		kat_expect(c, "rsa2048-sign-after-evict", &job,
-			   TC_STS_BAD_KEY_SLOT);
+		           TC_STS_BAD_KEY_SLOT);
 }
 
 void kat_run_rsa(struct kat_card *c)
@@ -222,7 +223,7 @@ void kat_run_rsa(struct kat_card *c)
 		return;
 	}
 	if (!kat_load_key(c, "key-load-rsa2048", KAT_SLOT_RSA, TC_KEY_RSA, der,
-			  (size_t)len)) {
+	                  (size_t)len)) {
 		OPENSSL_free(der);
 		return;
 	}

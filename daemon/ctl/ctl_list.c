@@ -14,16 +14,16 @@
 #define SIM_NOTE "in-process model, always available"
 
 static const char list_usage[] =
-	"usage: tlscardctl list [--json]\n"
-	"\n"
-	"List the cards this host can use: the in-process sim card, and PCI\n"
-	"cards found through libpci (address, vendor:device, IOMMU group,\n"
-	"bound kernel driver).  A PCI card is usable by tlscard once it is\n"
-	"bound to vfio-pci.\n"
-	"\n"
-	"options:\n"
-	"  --json      print one JSON object instead of a table\n"
-	"  -h, --help  show this help\n";
+    "usage: tlscardctl list [--json]\n"
+    "\n"
+    "List the cards this host can use: the in-process sim card, and PCI\n"
+    "cards found through libpci (address, vendor:device, IOMMU group,\n"
+    "bound kernel driver).  A PCI card is usable by tlscard once it is\n"
+    "bound to vfio-pci.\n"
+    "\n"
+    "options:\n"
+    "  --json      print one JSON object instead of a table\n"
+    "  -h, --help  show this help\n";
 
 /* Scan with a buffer that grows to what tc_pci_scan reports. */
 static int scan_pci(struct tc_pci_card **out)
@@ -53,7 +53,7 @@ static void pci_note(const struct tc_pci_card *c, char *buf, size_t len)
 		snprintf(buf, len, "not a tlscard");
 	else if (!strcmp(c->driver, "vfio-pci"))
 		snprintf(buf, len, "usable as vfio:%s%s", c->bdf,
-			 c->iommu_group >= 0 ? "" : " (no-IOMMU)");
+		         c->iommu_group >= 0 ? "" : " (no-IOMMU)");
 	else if (!c->driver[0])
 		snprintf(buf, len, "no driver: bind it to vfio-pci");
 	else
@@ -75,28 +75,28 @@ static int print_json(const struct tc_pci_card *cards, int n)
 		char id[16], note[96];
 
 		snprintf(id, sizeof(id), "%04x:%04x", cards[i].vendor,
-			 cards[i].device);
+		         cards[i].device);
 		json_object_set_new(c, "device", json_string(cards[i].bdf));
 		json_object_set_new(c, "kind", json_string("pci"));
 		json_object_set_new(c, "id", json_string(id));
 		json_object_set_new(c, "vendor", json_integer(cards[i].vendor));
 		json_object_set_new(c, "device_id",
-				    json_integer(cards[i].device));
+		                    json_integer(cards[i].device));
 		json_object_set_new(c, "iommu_group",
-				    cards[i].iommu_group >= 0 ?
-					    json_integer(cards[i].iommu_group) :
-					    json_null());
+		                    cards[i].iommu_group >= 0
+		                        ? json_integer(cards[i].iommu_group)
+		                        : json_null());
 		json_object_set_new(c, "driver",
-				    cards[i].driver[0] ?
-					    json_string(cards[i].driver) :
-					    json_null());
+		                    cards[i].driver[0]
+		                        ? json_string(cards[i].driver)
+		                        : json_null());
 		pci_note(&cards[i], note, sizeof(note));
 		json_object_set_new(c, "note", json_string(note));
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(root, "cards", arr);
 	json_object_set_new(root, "pci_error",
-			    n < 0 ? json_string(strerror(-n)) : json_null());
+	                    n < 0 ? json_string(strerror(-n)) : json_null());
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(root);
@@ -113,10 +113,10 @@ static int print_table(const struct tc_pci_card *cards, int n)
 		char id[16], group[16], note[96];
 
 		snprintf(id, sizeof(id), "%04x:%04x", cards[i].vendor,
-			 cards[i].device);
+		         cards[i].device);
 		if (cards[i].iommu_group >= 0)
 			snprintf(group, sizeof(group), "%d",
-				 cards[i].iommu_group);
+			         cards[i].iommu_group);
 		else
 			snprintf(group, sizeof(group), "-");
 		pci_note(&cards[i], note, sizeof(note));
@@ -125,16 +125,16 @@ static int print_table(const struct tc_pci_card *cards, int n)
 	}
 	if (n < 0)
 		fprintf(stderr, "tlscardctl list: PCI scan failed: %s\n",
-			strerror(-n));
+		        strerror(-n));
 	return CTL_EXIT_OK;
 }
 
 static int list_run(const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct tc_pci_card *cards = NULL;
 	bool json = false;
@@ -159,8 +159,8 @@ static int list_run(const struct ctl_cmd *cmd, int argc, char **argv)
 }
 
 const struct ctl_cmd ctl_cmd_list = {
-	.name = "list",
-	.summary = "list sim and PCI cards",
-	.usage = list_usage,
-	.run = list_run,
+    .name = "list",
+    .summary = "list sim and PCI cards",
+    .usage = list_usage,
+    .run = list_run,
 };

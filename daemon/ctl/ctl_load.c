@@ -14,213 +14,6 @@
 
 #include "ctl_load.h"
 
-static const char load_usage[] =
-	"usage: tlscardctl load --device sim:N [options]\n"
-	"\n"
-	"Run N jobs through the multi-card pool, verify every result against\n"
-	"libcrypto, and report per card and in total.  Exit status 0 iff every\n"
-	"job completed correctly exactly once.\n"
-	"\n"
-	"options:\n"
-	"  -d, --device SPEC       cards: sim:N (or vfio:...)\n"
-	"  -s, --sim-spec KNOBS    knobs for every sim card\n"
-	"  -c, --card-spec I:KNOBS knobs for sim card I (repeatable), e.g.\n"
-	"                          0:engines=1,digest_ops=2000\n"
-	"  -f, --fault I:FAULT     inject a fault into card I (repeatable):\n"
-	"                          error-rate=X (0..1), stall, latency-us=N,\n"
-	"                          reset-after=N\n"
-	"  -n, --jobs N            jobs in all (default 10000)\n"
-	"  -o, --op OP             nop, digest (default) or aead\n"
-	"  -p, --policy P          ect (default) or rr\n"
-	"  -w, --window W          jobs outstanding (1..1024, default 64)\n"
-	"  -T, --timeout-ms N      a job older than this means its card hung\n"
-	"                          (default 200)\n"
-	"  -L, --max-seconds N     give up after N seconds (default 60)\n"
-	"      --json              one JSON object\n"
-	"  -h, --help              show this help\n";
-
-#define LOAD_MAX_FAULTS 32u
-
-struct load_fault {
-	unsigned card;
-	uint32_t reg, value;
-	bool set_bits; /* OR into FI_CTRL rather than write */
-	const char *text;
-};
-
-struct load_opts {
-	const char *device;
-	struct ctl_knobs knobs;
-	struct load_fault faults[LOAD_MAX_FAULTS];
-	unsigned nfaults, window;
-	uint64_t njobs;
-	enum load_op op;
-	enum tc_pool_policy policy;
-	uint32_t timeout_ms;
-	double max_seconds;
-	bool json;
-};
-
-/* "I:error-rate=X", "I:stall", "I:latency-us=N", "I:reset-after=N" */
-static int parse_fault(const struct ctl_cmd *cmd, const char *arg,
-		       struct load_fault *f)
-{
-	const char *rest, *eq;
-	char name[32];
-	uint64_t v;
-	double rate;
-
-	if (ctl_parse_indexed(arg, CTL_MAX_CARDS, &f->card, &rest))
-		return ctl_usage_error(cmd, "--fault '%s': expected I:FAULT "
-					    "with I a card index",
-				       arg);
-	f->text = arg;
-	eq = strchr(rest, '=');
-	snprintf(name, sizeof(name), "%.*s",
-		 (int)(eq ? (size_t)(eq - rest) : strlen(rest)), rest);
-	if (!strcmp(name, "stall") && !eq) {
-		f->reg = TC_REG_FI_CTRL;
-		f->value = TC_FI_CTRL_STALL;
-		f->set_bits = true;
-		return 0;
-	}
-	if (!eq)
-		goto bad;
-	if (!strcmp(name, "error-rate")) {
-		if (ctl_parse_double(cmd, "--fault error-rate", eq + 1, 0, 1,
-				     &rate))
-			return CTL_EXIT_USAGE;
-		f->reg = TC_REG_FI_ERROR_PPM;
-		f->value = (uint32_t)(rate * 1e6 + 0.5);
-		return 0;
-	}
-	if (!strcmp(name, "latency-us") || !strcmp(name, "reset-after")) {
-		if (ctl_parse_u64(cmd, "--fault", eq + 1, 0, UINT32_MAX, &v))
-			return CTL_EXIT_USAGE;
-		f->reg = name[0] == 'l' ? TC_REG_FI_LATENCY_US :
-					  TC_REG_FI_RESET_AFTER;
-		f->value = (uint32_t)v;
-		return 0;
-	}
-bad:
-	return ctl_usage_error(cmd, "--fault '%s': unknown fault (expected "
-				    "error-rate=X, stall, latency-us=N or "
-				    "reset-after=N)",
-			       arg);
-}
-
-static int parse_card_spec(const struct ctl_cmd *cmd, const char *arg,
-			   struct ctl_knobs *knobs)
-{
-	char err[192];
-	const char *rest;
-	unsigned idx;
-
-	if (ctl_parse_indexed(arg, CTL_MAX_CARDS, &idx, &rest))
-		return ctl_usage_error(cmd, "--card-spec '%s': expected "
-					    "I:KNOBS with I a card index",
-				       arg);
-	if (ctl_knobs_check(rest, err, sizeof(err)))
-		return ctl_usage_error(cmd, "--card-spec %u: %s", idx, err);
-	knobs->card[idx] = rest;
-	return 0;
-}
-
-static int parse_choice(const struct ctl_cmd *cmd, const char *opt,
-			const char *arg, const char *const *names, unsigned n,
-			unsigned *out)
-{
-	for (unsigned i = 0; i < n; i++) {
-		if (!strcmp(arg, names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return ctl_usage_error(cmd, "%s: unknown value '%s'", opt, arg);
-}
-
-static int load_parse(const struct ctl_cmd *cmd, int argc, char **argv,
-		      struct load_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "sim-spec", required_argument, NULL, 's' },
-		{ "card-spec", required_argument, NULL, 'c' },
-		{ "fault", required_argument, NULL, 'f' },
-		{ "jobs", required_argument, NULL, 'n' },
-		{ "op", required_argument, NULL, 'o' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "timeout-ms", required_argument, NULL, 'T' },
-		{ "max-seconds", required_argument, NULL, 'L' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	static const char *const ops[] = { "nop", "digest", "aead" };
-	static const char *const policies[] = { "ect", "rr" };
-	char err[192];
-	unsigned v = 0;
-	uint64_t ms;
-	int c, bad;
-
-	optind = 0;
-	while ((c = ctl_getopt(cmd, argc, argv, "d:s:c:f:n:o:p:w:T:L:",
-			       longopts)) != -1) {
-		bad = 0;
-		switch (c) {
-		case 'd': o->device = optarg; break;
-		case 's': o->knobs.all = optarg; break;
-		case 'c': bad = parse_card_spec(cmd, optarg, &o->knobs); break;
-		case 'f':
-			if (o->nfaults == LOAD_MAX_FAULTS)
-				bad = ctl_usage_error(cmd, "too many --fault");
-			else
-				bad = parse_fault(cmd, optarg,
-						  &o->faults[o->nfaults++]);
-			break;
-		case 'n':
-			bad = ctl_parse_u64(cmd, "--jobs", optarg, 1, 100000000,
-					    &o->njobs);
-			break;
-		case 'o':
-			bad = parse_choice(cmd, "--op", optarg, ops, 3, &v);
-			o->op = (enum load_op)v;
-			break;
-		case 'p':
-			bad = parse_choice(cmd, "--policy", optarg, policies, 2,
-					   &v);
-			o->policy = v ? TC_POOL_ROUND_ROBIN : TC_POOL_LEAST_ECT;
-			break;
-		case 'w':
-			bad = ctl_parse_unsigned(cmd, "--window", optarg, 1,
-						 1024, &o->window);
-			break;
-		case 'T':
-			bad = ctl_parse_u64(cmd, "--timeout-ms", optarg, 1,
-					    600000, &ms);
-			o->timeout_ms = (uint32_t)ms;
-			break;
-		case 'L':
-			bad = ctl_parse_double(cmd, "--max-seconds", optarg,
-					       0.1, 3600, &o->max_seconds);
-			break;
-		case 'j': o->json = true; break;
-		case CTL_OPT_HELP: ctl_print_usage(cmd, stdout); return -1;
-		default: return CTL_EXIT_USAGE;
-		}
-		if (bad)
-			return CTL_EXIT_USAGE;
-	}
-	if (ctl_no_positional(cmd, argc, argv))
-		return CTL_EXIT_USAGE;
-	if (!o->device)
-		return ctl_usage_error(cmd, "--device is required");
-	if (o->knobs.all && ctl_knobs_check(o->knobs.all, err, sizeof(err)))
-		return ctl_usage_error(cmd, "--sim-spec: %s", err);
-	return 0;
-}
-
 static void load_done(struct tc_job *job)
 {
 	struct load_slot *s = (struct load_slot *)job;
@@ -238,7 +31,7 @@ static void load_done(struct tc_job *job)
 	if (job->status != TC_STS_OK) {
 		ls->failed++;
 		snprintf(why, sizeof(why), "status %s",
-			 tc_status_name(job->status));
+		         tc_status_name(job->status));
 	} else if (load_slot_verify(ls, s, why, sizeof(why))) {
 		ls->wrong++;
 	} else {
@@ -249,14 +42,14 @@ static void load_done(struct tc_job *job)
 	}
 	if (why[0] && !ls->first_error[0])
 		snprintf(ls->first_error, sizeof(ls->first_error),
-			 "job %llu on card %d: %s", (unsigned long long)s->id,
-			 job->card, why);
+		         "job %llu on card %d: %s", (unsigned long long)s->id,
+		         job->card, why);
 	s->next = ls->free;
 	ls->free = s;
 }
 
 static int apply_faults(const struct load_opts *o, struct ctl_cards *cards,
-			char *err, size_t errlen)
+                        char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < o->nfaults; i++) {
 		const struct load_fault *f = &o->faults[i];
@@ -265,13 +58,13 @@ static int apply_faults(const struct load_opts *o, struct ctl_cards *cards,
 
 		if (f->card >= cards->n) {
 			snprintf(err, errlen, "--fault %s: no card %u", f->text,
-				 f->card);
+			         f->card);
 			return -EINVAL;
 		}
 		dev = cards->dev[f->card];
 		if (!(tc_dev_info(dev)->cap_features & TC_CAP_F_FAULT_INJECT)) {
 			snprintf(err, errlen, "card %u has no fault injection",
-				 f->card);
+			         f->card);
 			return -ENOTSUP;
 		}
 		if (f->set_bits)
@@ -299,9 +92,9 @@ static void load_drive(struct load_state *ls, const struct load_opts *o)
 			s->id = ls->submitted;
 			if (load_slot_prep(ls, s)) {
 				snprintf(ls->first_error,
-					 sizeof(ls->first_error),
-					 "libcrypto could not build job %llu",
-					 (unsigned long long)s->id);
+				         sizeof(ls->first_error),
+				         "libcrypto could not build job %llu",
+				         (unsigned long long)s->id);
 				return;
 			}
 			s->job.done = load_done;
@@ -319,8 +112,8 @@ static void load_drive(struct load_state *ls, const struct load_opts *o)
 			/* full, or no usable card: wait for completions */
 			if (ret != -EAGAIN && ret != -ENODEV) {
 				snprintf(ls->first_error,
-					 sizeof(ls->first_error),
-					 "tc_pool_submit: %s", strerror(-ret));
+				         sizeof(ls->first_error),
+				         "tc_pool_submit: %s", strerror(-ret));
 				return;
 			}
 			if (ret == -ENODEV && !tc_pool_inflight(ls->pool)) {
@@ -330,9 +123,9 @@ static void load_drive(struct load_state *ls, const struct load_opts *o)
 					nodev_since = now;
 				if (now - nodev_since > nodev_limit) {
 					snprintf(ls->stopped,
-						 sizeof(ls->stopped),
-						 "no usable card for %.1f s",
-						 (double)nodev_limit / 1e9);
+					         sizeof(ls->stopped),
+					         "no usable card for %.1f s",
+					         (double)nodev_limit / 1e9);
 					return;
 				}
 			} else {
@@ -344,13 +137,13 @@ static void load_drive(struct load_state *ls, const struct load_opts *o)
 	}
 	if (ls->done < ls->njobs)
 		snprintf(ls->stopped, sizeof(ls->stopped),
-			 "gave up after %.1f s with %llu jobs not done",
-			 o->max_seconds,
-			 (unsigned long long)(ls->njobs - ls->done));
+		         "gave up after %.1f s with %llu jobs not done",
+		         o->max_seconds,
+		         (unsigned long long)(ls->njobs - ls->done));
 }
 
 static json_t *card_report(struct load_state *ls, struct ctl_cards *cards,
-			   unsigned i)
+                           unsigned i)
 {
 	struct tc_pool_card_stats st;
 	json_t *c = json_object();
@@ -359,18 +152,19 @@ static json_t *card_report(struct load_state *ls, struct ctl_cards *cards,
 	json_object_set_new(c, "index", json_integer(i));
 	json_object_set_new(c, "name", json_string(st.name));
 	json_object_set_new(c, "state",
-			    json_string(ctl_card_state_name(st.state)));
-	json_object_set_new(c, "jobs", json_integer((json_int_t)ls->card_ok[i]));
+	                    json_string(ctl_card_state_name(st.state)));
+	json_object_set_new(c, "jobs",
+	                    json_integer((json_int_t)ls->card_ok[i]));
 	json_object_set_new(c, "errors",
-			    json_integer((json_int_t)st.qp.errors));
+	                    json_integer((json_int_t)st.qp.errors));
 	json_object_set_new(c, "quarantines",
-			    json_integer((json_int_t)st.quarantines));
+	                    json_integer((json_int_t)st.quarantines));
 	json_object_set_new(c, "resets", json_integer((json_int_t)st.resets));
 	json_object_set_new(c, "retried_away",
-			    json_integer((json_int_t)st.retried_away));
-	json_object_set_new(c, "injected",
-			    json_integer(tc_dev_read32(cards->dev[i],
-						       TC_REG_FI_INJECTED)));
+	                    json_integer((json_int_t)st.retried_away));
+	json_object_set_new(
+	    c, "injected",
+	    json_integer(tc_dev_read32(cards->dev[i], TC_REG_FI_INJECTED)));
 	return c;
 }
 
@@ -380,8 +174,9 @@ static void print_report(json_t *rep, bool json)
 	size_t i;
 
 	if (json) {
-		json_dumpf(rep, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-						JSON_REAL_PRECISION(6));
+		json_dumpf(rep, stdout,
+		           JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		               JSON_REAL_PRECISION(6));
 		fputc('\n', stdout);
 		return;
 	}
@@ -419,13 +214,16 @@ static void print_report(json_t *rep, bool json)
 
 static int load_run(const struct ctl_cmd *cmd, int argc, char **argv)
 {
-	static const char *const op_names[] = { "nop", "digest", "aead" };
-	struct load_opts o = { .njobs = 10000, .op = LOAD_OP_DIGEST,
-			       .policy = TC_POOL_LEAST_ECT, .window = 64,
-			       .timeout_ms = 200, .max_seconds = 60 };
-	struct load_state ls = { 0 };
+	static const char *const op_names[] = {"nop", "digest", "aead"};
+	struct load_opts o = {.njobs = 10000,
+	                      .op = LOAD_OP_DIGEST,
+	                      .policy = TC_POOL_LEAST_ECT,
+	                      .window = 64,
+	                      .timeout_ms = 200,
+	                      .max_seconds = 60};
+	struct load_state ls = {0};
 	struct load_slot *slots = NULL;
-	struct tc_dma_buf mem = { 0 };
+	struct tc_dma_buf mem = {0};
 	struct tc_pool_opts po;
 	struct ctl_cards cards;
 	uint64_t start, lost;
@@ -438,7 +236,7 @@ static int load_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	if (ret)
 		return ret < 0 ? CTL_EXIT_OK : ret;
 	ret = ctl_cards_open(&cards, o.device, &o.knobs, false, NULL, err,
-			     sizeof(err));
+	                     sizeof(err));
 	if (ret == -EINVAL && strstr(err, "bad device"))
 		return ctl_usage_error(cmd, "%s", err);
 	if (ret)
@@ -485,36 +283,35 @@ static int load_run(const struct ctl_cmd *cmd, int argc, char **argv)
 
 	rep = json_object();
 	json_object_set_new(rep, "op", json_string(op_names[o.op]));
-	json_object_set_new(rep, "policy",
-			    json_string(o.policy == TC_POOL_ROUND_ROBIN ?
-						"rr" :
-						"ect"));
+	json_object_set_new(
+	    rep, "policy",
+	    json_string(o.policy == TC_POOL_ROUND_ROBIN ? "rr" : "ect"));
 	json_object_set_new(rep, "jobs", json_integer((json_int_t)o.njobs));
 	json_object_set_new(rep, "ok", json_integer((json_int_t)ls.ok));
 	json_object_set_new(rep, "failed",
-			    json_integer((json_int_t)(ls.failed + ls.wrong)));
+	                    json_integer((json_int_t)(ls.failed + ls.wrong)));
 	json_object_set_new(rep, "wrong", json_integer((json_int_t)ls.wrong));
 	json_object_set_new(rep, "lost", json_integer((json_int_t)lost));
 	json_object_set_new(rep, "done_twice",
-			    json_integer((json_int_t)ls.twice));
+	                    json_integer((json_int_t)ls.twice));
 	json_object_set_new(rep, "unsubmitted",
-			    json_integer((json_int_t)(o.njobs - ls.submitted)));
+	                    json_integer((json_int_t)(o.njobs - ls.submitted)));
 	json_object_set_new(rep, "seconds",
-			    json_real(ctl_seconds_since(start)));
+	                    json_real(ctl_seconds_since(start)));
 	arr = json_array();
 	for (unsigned i = 0; i < cards.n; i++)
 		json_array_append_new(arr, card_report(&ls, &cards, i));
 	json_object_set_new(rep, "cards", arr);
 	json_object_set_new(rep, "first_error",
-			    ls.first_error[0] ? json_string(ls.first_error) :
-						json_null());
+	                    ls.first_error[0] ? json_string(ls.first_error)
+	                                      : json_null());
 	json_object_set_new(rep, "stopped",
-			    ls.stopped[0] ? json_string(ls.stopped) :
-					    json_null());
+	                    ls.stopped[0] ? json_string(ls.stopped)
+	                                  : json_null());
 	print_report(rep, o.json);
 	json_decref(rep);
-	ret = ls.ok == o.njobs && !lost && !ls.twice ? CTL_EXIT_OK :
-						       CTL_EXIT_FAIL;
+	ret = ls.ok == o.njobs && !lost && !ls.twice ? CTL_EXIT_OK
+	                                             : CTL_EXIT_FAIL;
 	goto out;
 fail:
 	ret = ctl_fail(cmd, "%s", err);
@@ -534,8 +331,8 @@ out:
 }
 
 const struct ctl_cmd ctl_cmd_load = {
-	.name = "load",
-	.summary = "verified jobs through the pool, with fault injection",
-	.usage = load_usage,
-	.run = load_run,
+    .name = "load",
+    .summary = "verified jobs through the pool, with fault injection",
+    .usage = ctl_load_usage,
+    .run = load_run,
 };

@@ -16,10 +16,10 @@ enum load_op {
 	LOAD_OP_AEAD,
 };
 
-#define LOAD_MAX_SEGS	 8u
-#define LOAD_MAX_RECS	 4u
+#define LOAD_MAX_SEGS    8u
+#define LOAD_MAX_RECS    4u
 #define LOAD_MAX_REC_LEN 2048u
-#define LOAD_NKEYS	 3u /* AEAD: one pool key per algorithm */
+#define LOAD_NKEYS       3u /* AEAD: one pool key per algorithm */
 
 /* One outstanding job and the DMA memory it owns. */
 struct load_slot {
@@ -59,6 +59,38 @@ struct load_state {
 	char stopped[96]; /* why the run ended before every job was done */
 };
 
+/* ---- command line (ctl_load_opts.c) ------------------------------------ */
+
+#define LOAD_MAX_FAULTS 32u
+
+struct load_fault {
+	unsigned card;
+	uint32_t reg, value;
+	bool set_bits; /* OR into FI_CTRL rather than write */
+	const char *text;
+};
+
+struct load_opts {
+	const char *device;
+	struct ctl_knobs knobs;
+	struct load_fault faults[LOAD_MAX_FAULTS];
+	unsigned nfaults, window;
+	uint64_t njobs;
+	enum load_op op;
+	enum tc_pool_policy policy;
+	uint32_t timeout_ms;
+	double max_seconds;
+	bool json;
+};
+
+extern const char ctl_load_usage[];
+/* Parse load's options into o (defaults already set): 0, -1 after --help,
+ * or CTL_EXIT_USAGE after printing the error. */
+int load_parse(const struct ctl_cmd *cmd, int argc, char **argv,
+               struct load_opts *o);
+
+/* ---- jobs (ctl_load_jobs.c) ---------------------------------------------- */
+
 /* Bytes of DMA memory one slot needs for op. */
 size_t load_slot_bytes(enum load_op op);
 /* Op-wide setup (digest data, AEAD pool keys): 0 or -errno. */
@@ -68,6 +100,6 @@ void load_op_teardown(struct load_state *ls, struct tc_ctx *ctx);
 int load_slot_prep(struct load_state *ls, struct load_slot *s);
 /* Check a completed job's output; 0 if right, else -1 with a reason. */
 int load_slot_verify(struct load_state *ls, struct load_slot *s, char *why,
-		     size_t len);
+                     size_t len);
 
 #endif

@@ -14,19 +14,19 @@
 
 #include "ctl_load.h"
 
-#define DATA_BYTES	(64u << 10)
-#define SEG_MAX		512u
-#define DG_OUT_OFF	128u
-#define DG_OUT_LEN	128u
-#define AE_STATUS_OFF	512u
-#define AE_TAG_OFF	576u
-#define AE_IN_OFF	640u
-#define AE_OUT_OFF	(AE_IN_OFF + LOAD_MAX_RECS * LOAD_MAX_REC_LEN)
-#define AE_SLOT_BYTES	(AE_OUT_OFF + LOAD_MAX_RECS * LOAD_MAX_REC_LEN)
-#define AEAD_AAD_LEN	13u
+#define DATA_BYTES    (64u << 10)
+#define SEG_MAX       512u
+#define DG_OUT_OFF    128u
+#define DG_OUT_LEN    128u
+#define AE_STATUS_OFF 512u
+#define AE_TAG_OFF    576u
+#define AE_IN_OFF     640u
+#define AE_OUT_OFF    (AE_IN_OFF + LOAD_MAX_RECS * LOAD_MAX_REC_LEN)
+#define AE_SLOT_BYTES (AE_OUT_OFF + LOAD_MAX_RECS * LOAD_MAX_REC_LEN)
+#define AEAD_AAD_LEN  13u
 
 static const uint8_t load_key_types[LOAD_NKEYS] = {
-	TC_KEY_AES128GCM, TC_KEY_AES256GCM, TC_KEY_CHACHA20POLY1305 };
+    TC_KEY_AES128GCM, TC_KEY_AES256GCM, TC_KEY_CHACHA20POLY1305};
 
 size_t load_slot_bytes(enum load_op op)
 {
@@ -51,9 +51,9 @@ int load_op_setup(struct load_state *ls, struct tc_ctx *ctx)
 		for (unsigned k = 0; k < LOAD_NKEYS; k++) {
 			ctl_rand_fill(&ls->rng, ls->key[k], 32);
 			ret = tc_pool_key_create(
-				ls->pool, load_key_types[k], ls->key[k],
-				ctl_aead_key_len(load_key_types[k]),
-				&ls->key_slot[k]);
+			    ls->pool, load_key_types[k], ls->key[k],
+			    ctl_aead_key_len(load_key_types[k]),
+			    &ls->key_slot[k]);
 			if (ret)
 				return ret;
 		}
@@ -74,8 +74,8 @@ static unsigned rand_below(struct load_state *ls, unsigned n)
 
 static int prep_digest(struct load_state *ls, struct load_slot *s)
 {
-	static const uint8_t hashes[3] = { TC_HASH_SHA256, TC_HASH_SHA384,
-					   TC_HASH_SHA512 };
+	static const uint8_t hashes[3] = {TC_HASH_SHA256, TC_HASH_SHA384,
+	                                  TC_HASH_SHA512};
 	struct tc_sg_entry *sg = (struct tc_sg_entry *)s->mem;
 	struct iovec iov[LOAD_MAX_SEGS];
 	uint8_t hash = hashes[rand_below(ls, 3)];
@@ -102,7 +102,7 @@ static int prep_digest(struct load_state *ls, struct load_slot *s)
 		return -EIO;
 	s->want_len = ctl_hash_len(hash) * (ncp ? ncp : 1);
 	tc_job_prep_digest(&s->job, hash, s->iova, nseg, cp, ncp,
-			   s->iova + DG_OUT_OFF, DG_OUT_LEN);
+	                   s->iova + DG_OUT_OFF, DG_OUT_LEN);
 	s->job.cost = total;
 	memset(s->mem + DG_OUT_OFF, 0, DG_OUT_LEN);
 	return 0;
@@ -114,7 +114,7 @@ static int prep_aead(struct load_state *ls, struct load_slot *s)
 	struct tc_aead_record *recs = (struct tc_aead_record *)s->mem;
 	uint8_t plain[LOAD_MAX_REC_LEN], ct[LOAD_MAX_REC_LEN];
 	uint8_t nonce[TC_AEAD_NONCE_LEN], aad[AEAD_AAD_LEN];
-	bool used[LOAD_NKEYS] = { false };
+	bool used[LOAD_NKEYS] = {false};
 	size_t want_off = 0;
 
 	s->nrec = 1 + rand_below(ls, LOAD_MAX_RECS);
@@ -128,22 +128,26 @@ static int prep_aead(struct load_state *ls, struct load_slot *s)
 		uint8_t *tag = s->mem + AE_TAG_OFF + i * TC_AEAD_TAG_LEN;
 		uint8_t ref_tag[TC_AEAD_TAG_LEN];
 		struct ctl_aead_rec_args a = {
-			.slot = ls->key_slot[k], .dir = dir, .nonce = nonce,
-			.aad = aad, .aad_len = AEAD_AAD_LEN, .in = in,
-			.out = out, .tag = s->iova + AE_TAG_OFF +
-					   i * TC_AEAD_TAG_LEN,
-			.len = len,
+		    .slot = ls->key_slot[k],
+		    .dir = dir,
+		    .nonce = nonce,
+		    .aad = aad,
+		    .aad_len = AEAD_AAD_LEN,
+		    .in = in,
+		    .out = out,
+		    .tag = s->iova + AE_TAG_OFF + i * TC_AEAD_TAG_LEN,
+		    .len = len,
 		};
 
 		ctl_rand_fill(&ls->rng, nonce, sizeof(nonce));
 		ctl_rand_fill(&ls->rng, aad, sizeof(aad));
 		ctl_rand_fill(&ls->rng, plain, len);
 		if (ctl_ref_aead(load_key_types[k], ls->key[k], 1, nonce, aad,
-				 AEAD_AAD_LEN, plain, len, ct, ref_tag))
+		                 AEAD_AAD_LEN, plain, len, ct, ref_tag))
 			return -EIO;
 		if (dir == TC_AEAD_DIR_ENCRYPT) {
-			memcpy(s->mem + AE_IN_OFF + i * LOAD_MAX_REC_LEN,
-			       plain, len);
+			memcpy(s->mem + AE_IN_OFF + i * LOAD_MAX_REC_LEN, plain,
+			       len);
 			memcpy(s->want + want_off, ct, len);
 			memcpy(s->want + want_off + len, ref_tag,
 			       TC_AEAD_TAG_LEN);
@@ -195,14 +199,14 @@ static int verify_aead(struct load_slot *s, char *why, size_t len)
 
 		if (le16toh(st[i]) != TC_STS_OK) {
 			snprintf(why, len, "record %u status %s", i,
-				 tc_status_name(le16toh(st[i])));
+			         tc_status_name(le16toh(st[i])));
 			return -1;
 		}
 		if (memcmp(out, s->want + want_off, n) ||
 		    (s->rec_dir[i] == TC_AEAD_DIR_ENCRYPT &&
 		     memcmp(tag, s->want + want_off + n, TC_AEAD_TAG_LEN))) {
 			snprintf(why, len, "record %u (%s, %u bytes) differs",
-				 i, s->rec_dir[i] ? "decrypt" : "encrypt", n);
+			         i, s->rec_dir[i] ? "decrypt" : "encrypt", n);
 			return -1;
 		}
 		want_off += n + TC_AEAD_TAG_LEN;
@@ -211,7 +215,7 @@ static int verify_aead(struct load_slot *s, char *why, size_t len)
 }
 
 int load_slot_verify(struct load_state *ls, struct load_slot *s, char *why,
-		     size_t len)
+                     size_t len)
 {
 	switch (ls->op) {
 	case LOAD_OP_DIGEST:

@@ -14,8 +14,8 @@
 #define CTL_VERSION "1.0"
 
 static const struct ctl_cmd *const ctl_commands[] = {
-	&ctl_cmd_list, &ctl_cmd_selftest, &ctl_cmd_bench,
-	&ctl_cmd_load, &ctl_cmd_abi, &ctl_cmd_dmafault,
+    &ctl_cmd_list, &ctl_cmd_selftest, &ctl_cmd_bench,
+    &ctl_cmd_load, &ctl_cmd_abi,      &ctl_cmd_dmafault,
 };
 
 #define CTL_NCOMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
@@ -23,16 +23,16 @@ static const struct ctl_cmd *const ctl_commands[] = {
 static void print_main_help(FILE *out)
 {
 	fprintf(out, "usage: tlscardctl <command> [options]\n"
-		     "       tlscardctl --help | --version\n"
-		     "\n"
-		     "Inspect, test and benchmark tlscard crypto cards.\n"
-		     "\n"
-		     "commands:\n");
+	             "       tlscardctl --help | --version\n"
+	             "\n"
+	             "Inspect, test and benchmark tlscard crypto cards.\n"
+	             "\n"
+	             "commands:\n");
 	for (size_t i = 0; i < CTL_NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", ctl_commands[i]->name,
-			ctl_commands[i]->summary);
+		        ctl_commands[i]->summary);
 	fprintf(out, "\nRun 'tlscardctl <command> --help' for a command's "
-		     "options.\n");
+	             "options.\n");
 }
 
 static const struct ctl_cmd *find_command(const char *name)
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 		cmd = find_command(argv[2]);
 		if (!cmd) {
 			fprintf(stderr, "tlscardctl: unknown command '%s'\n",
-				argv[2]);
+			        argv[2]);
 			return CTL_EXIT_USAGE;
 		}
 		ctl_print_usage(cmd, stdout);
@@ -78,17 +78,17 @@ int main(int argc, char **argv)
 	}
 	if (first[0] == '-') {
 		fprintf(stderr,
-			"tlscardctl: unknown option '%s'\n"
-			"Run 'tlscardctl --help' for the list of commands.\n",
-			first);
+		        "tlscardctl: unknown option '%s'\n"
+		        "Run 'tlscardctl --help' for the list of commands.\n",
+		        first);
 		return CTL_EXIT_USAGE;
 	}
 	cmd = find_command(first);
 	if (!cmd) {
 		fprintf(stderr,
-			"tlscardctl: unknown command '%s'\n"
-			"Run 'tlscardctl --help' for the list of commands.\n",
-			first);
+		        "tlscardctl: unknown command '%s'\n"
+		        "Run 'tlscardctl --help' for the list of commands.\n",
+		        first);
 		return CTL_EXIT_USAGE;
 	}
 	return cmd->run(cmd, argc - 1, argv + 1);

@@ -49,7 +49,7 @@ int ctl_fail(const struct ctl_cmd *cmd, const char *fmt, ...)
 
 /* The option as the user typed it, without any "=value". */
 static void offending_option(char **argv, int idx, int optchar, char *buf,
-			     size_t len)
+                             size_t len)
 {
 	const char *arg = idx > 0 ? argv[idx - 1] : "";
 	size_t n;
@@ -66,7 +66,7 @@ static void offending_option(char **argv, int idx, int optchar, char *buf,
 }
 
 int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
-	       const char *shortopts, const struct option *longopts)
+               const char *shortopts, const struct option *longopts)
 {
 	char opts[64];
 	char name[64];
@@ -77,8 +77,7 @@ int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
 	opterr = 0;
 	c = getopt_long(argc, argv, opts, longopts, NULL);
 	switch (c) {
-	case 'h':
-		return CTL_OPT_HELP;
+	case 'h': return CTL_OPT_HELP;
 	case '?':
 		offending_option(argv, optind, optopt, name, sizeof(name));
 		ctl_usage_error(cmd, "unknown option '%s'", name);
@@ -87,8 +86,7 @@ int ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
 		offending_option(argv, optind, optopt, name, sizeof(name));
 		ctl_usage_error(cmd, "option '%s' needs a value", name);
 		return CTL_OPT_ERROR;
-	default:
-		return c;
+	default: return c;
 	}
 }
 
@@ -102,7 +100,7 @@ int ctl_no_positional(const struct ctl_cmd *cmd, int argc, char **argv)
 }
 
 int ctl_parse_u64(const struct ctl_cmd *cmd, const char *opt, const char *s,
-		  uint64_t min, uint64_t max, uint64_t *out)
+                  uint64_t min, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -118,13 +116,13 @@ int ctl_parse_u64(const struct ctl_cmd *cmd, const char *opt, const char *s,
 	return 0;
 bad:
 	ctl_usage_error(cmd, "%s: invalid value '%s' (expected %llu..%llu)",
-			opt, s, (unsigned long long)min,
-			(unsigned long long)max);
+	                opt, s, (unsigned long long)min,
+	                (unsigned long long)max);
 	return -1;
 }
 
 int ctl_parse_unsigned(const struct ctl_cmd *cmd, const char *opt,
-		       const char *s, unsigned min, unsigned max, unsigned *out)
+                       const char *s, unsigned min, unsigned max, unsigned *out)
 {
 	uint64_t v;
 
@@ -134,8 +132,8 @@ int ctl_parse_unsigned(const struct ctl_cmd *cmd, const char *opt,
 	return 0;
 }
 
-int ctl_parse_double(const struct ctl_cmd *cmd, const char *opt,
-		     const char *s, double min, double max, double *out)
+int ctl_parse_double(const struct ctl_cmd *cmd, const char *opt, const char *s,
+                     double min, double max, double *out)
 {
 	char *end;
 	double v;
@@ -144,7 +142,7 @@ int ctl_parse_double(const struct ctl_cmd *cmd, const char *opt,
 	v = strtod(s, &end);
 	if (end == s || *end || errno || !(v >= min && v <= max)) {
 		ctl_usage_error(cmd, "%s: invalid value '%s' (expected %g..%g)",
-				opt, s, min, max);
+		                opt, s, min, max);
 		return -1;
 	}
 	*out = v;

@@ -17,7 +17,7 @@ static void prep_common(struct tc_job *job, uint8_t opcode)
 }
 
 void ctl_prep_key_load(struct tc_job *job, uint32_t slot, uint8_t key_type,
-		       uint64_t key_iova, uint32_t key_len)
+                       uint64_t key_iova, uint32_t key_len)
 {
 	prep_common(job, TC_OP_KEY_LOAD);
 	job->sqe.u.key.slot = htole32(slot);
@@ -33,7 +33,7 @@ void ctl_prep_key_evict(struct tc_job *job, uint32_t slot)
 }
 
 void ctl_prep_blob_load(struct tc_job *job, uint32_t blob_id, uint64_t iova,
-			uint32_t len)
+                        uint32_t len)
 {
 	prep_common(job, TC_OP_BLOB_LOAD);
 	job->sqe.u.blob.blob_id = htole32(blob_id);
@@ -48,7 +48,7 @@ void ctl_prep_blob_evict(struct tc_job *job, uint32_t blob_id)
 }
 
 void ctl_prep_pke(struct tc_job *job, uint8_t opcode,
-		  const struct ctl_pke_args *a)
+                  const struct ctl_pke_args *a)
 {
 	struct tc_pke_cmd *p = &job->sqe.u.pke;
 
@@ -80,7 +80,7 @@ void ctl_sg_fill(struct tc_sg_entry *sg, uint64_t addr, uint32_t len)
 }
 
 void ctl_aead_record_fill(struct tc_aead_record *rec,
-			  const struct ctl_aead_rec_args *a)
+                          const struct ctl_aead_rec_args *a)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->key_slot = htole32(a->slot);

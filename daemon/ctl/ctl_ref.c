@@ -60,7 +60,7 @@ struct ref_state {
 };
 
 static int ref_init(struct ref_state *s, uint8_t hash, const void *key,
-		    size_t key_len)
+                    size_t key_len)
 {
 	const EVP_MD *md = ctl_ref_md(hash);
 	EVP_MAC *mac;
@@ -79,7 +79,7 @@ static int ref_init(struct ref_state *s, uint8_t hash, const void *key,
 	s->mac = EVP_MAC_CTX_new(mac);
 	EVP_MAC_free(mac);
 	params[0] = OSSL_PARAM_construct_utf8_string(
-		OSSL_MAC_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
+	    OSSL_MAC_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
 	params[1] = OSSL_PARAM_construct_end();
 	return s->mac && EVP_MAC_init(s->mac, key, key_len, params) ? 0 : -1;
 }
@@ -120,8 +120,8 @@ static void ref_free(struct ref_state *s)
 }
 
 int ctl_ref_digest(uint8_t hash, const void *key, size_t key_len,
-		   const struct iovec *segs, unsigned nseg, const uint16_t *cp,
-		   unsigned ncp, uint8_t *out)
+                   const struct iovec *segs, unsigned nseg, const uint16_t *cp,
+                   unsigned ncp, uint8_t *out)
 {
 	size_t dlen = ctl_hash_len(hash);
 	struct ref_state s;
@@ -148,8 +148,8 @@ out:
 }
 
 int ctl_ref_aead(uint8_t key_type, const uint8_t *key, int encrypt,
-		 const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
-		 const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
+                 const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
+                 const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
 {
 	const EVP_CIPHER *cipher = ctl_ref_cipher(key_type);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -166,12 +166,12 @@ int ctl_ref_aead(uint8_t key_type, const uint8_t *key, int encrypt,
 	     (!len || EVP_CipherUpdate(ctx, out, &outl, in, (int)len));
 	if (ok && !encrypt)
 		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
-					 TC_AEAD_TAG_LEN, tag);
+		                         TC_AEAD_TAG_LEN, tag);
 	if (ok)
 		ok = EVP_CipherFinal_ex(ctx, out + len, &outl);
 	if (ok && encrypt)
 		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG,
-					 TC_AEAD_TAG_LEN, tag);
+		                         TC_AEAD_TAG_LEN, tag);
 	EVP_CIPHER_CTX_free(ctx);
 	return ok ? 0 : -1;
 }

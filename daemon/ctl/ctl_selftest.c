@@ -14,27 +14,27 @@
 #include "ctl_kat.h"
 
 static const char selftest_usage[] =
-	"usage: tlscardctl selftest --device SPEC [--sim-spec KNOBS] [-v]\n"
-	"\n"
-	"Run every card operation on every card named by SPEC and check each\n"
-	"result against published vectors (FIPS 180-2, RFC 4231, the GCM spec\n"
-	"and NIST CAVP, RFC 8439, RFC 7748) and against libcrypto.  Prints\n"
-	"'PASS card check' or 'FAIL card check: reason' per check; the last\n"
-	"line is 'N passed, M failed'.  Exit status 0 iff nothing failed.\n"
-	"\n"
-	"options:\n"
-	"  -d, --device SPEC     sim (one in-process card), sim:N (N cards),\n"
-	"                        vfio:BDF (e.g. vfio:0000:00:03.0) or vfio:all\n"
-	"  -s, --sim-spec KNOBS  sim card knobs, e.g. engines=2,pke_ops=2000\n"
-	"                        (see tc_model_config_parse in tc_model.h)\n"
-	"  -v, --verbose         print card details and extra diagnostics\n"
-	"  -h, --help            show this help\n";
+    "usage: tlscardctl selftest --device SPEC [--sim-spec KNOBS] [-v]\n"
+    "\n"
+    "Run every card operation on every card named by SPEC and check each\n"
+    "result against published vectors (FIPS 180-2, RFC 4231, the GCM spec\n"
+    "and NIST CAVP, RFC 8439, RFC 7748) and against libcrypto.  Prints\n"
+    "'PASS card check' or 'FAIL card check: reason' per check; the last\n"
+    "line is 'N passed, M failed'.  Exit status 0 iff nothing failed.\n"
+    "\n"
+    "options:\n"
+    "  -d, --device SPEC     sim (one in-process card), sim:N (N cards),\n"
+    "                        vfio:BDF (e.g. vfio:0000:00:03.0) or vfio:all\n"
+    "  -s, --sim-spec KNOBS  sim card knobs, e.g. engines=2,pke_ops=2000\n"
+    "                        (see tc_model_config_parse in tc_model.h)\n"
+    "  -v, --verbose         print card details and extra diagnostics\n"
+    "  -h, --help            show this help\n";
 
 typedef void (*kat_family_fn)(struct kat_card *c);
 
 static const kat_family_fn kat_families[] = {
-	kat_run_basic, kat_run_digest, kat_run_digest_sg, kat_run_aead,
-	kat_run_aead_batch, kat_run_rsa, kat_run_ec, kat_run_bad_input,
+    kat_run_basic,      kat_run_digest, kat_run_digest_sg, kat_run_aead,
+    kat_run_aead_batch, kat_run_rsa,    kat_run_ec,        kat_run_bad_input,
 };
 
 static void describe_card(struct kat_card *c)
@@ -42,25 +42,26 @@ static void describe_card(struct kat_card *c)
 	const struct tc_dev_info *i = c->info;
 
 	kat_note(c, "backend %s, ABI %u.%u, %u queues, %u engines, ring 2^%u",
-		 i->backend, i->version >> 16, i->version & 0xffff,
-		 i->nqueues, i->nengines, i->max_ring_log2);
-	kat_note(c, "max_sg %u, max_records %u, checkpoints %u, key slots %u, "
-		    "blobs %u (%u bytes), max input %u",
-		 i->max_sg, i->max_records, i->max_checkpoints, i->key_slots,
-		 i->blob_slots, i->blob_bytes, i->max_input);
+	         i->backend, i->version >> 16, i->version & 0xffff, i->nqueues,
+	         i->nengines, i->max_ring_log2);
+	kat_note(c,
+	         "max_sg %u, max_records %u, checkpoints %u, key slots %u, "
+	         "blobs %u (%u bytes), max input %u",
+	         i->max_sg, i->max_records, i->max_checkpoints, i->key_slots,
+	         i->blob_slots, i->blob_bytes, i->max_input);
 }
 
 static void test_card(struct ctl_cards *cards, unsigned idx, bool verbose,
-		      unsigned *passed, unsigned *failed)
+                      unsigned *passed, unsigned *failed)
 {
 	struct kat_card card;
 	int ret;
 
 	ret = kat_card_setup(&card, cards->ctx, cards->dev[idx],
-			     cards->label[idx], verbose);
+	                     cards->label[idx], verbose);
 	if (ret) {
 		kat_fail(&card, "setup", "queue pair or DMA arena: %s",
-			 strerror(-ret));
+		         strerror(-ret));
 	} else {
 		describe_card(&card);
 		for (size_t f = 0;
@@ -77,13 +78,13 @@ static void test_card(struct ctl_cards *cards, unsigned idx, bool verbose,
 static int selftest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "sim-spec", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"device", required_argument, NULL, 'd'},
+	    {"sim-spec", required_argument, NULL, 's'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
-	struct ctl_knobs knobs = { 0 };
+	struct ctl_knobs knobs = {0};
 	const char *device = NULL;
 	char expanded[CTL_MAX_CARDS][48];
 	int failed_open[CTL_MAX_CARDS];
@@ -112,7 +113,7 @@ static int selftest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	/* A malformed spec is a usage error; vfio:all finding nothing is a
 	 * failure of the run (exit 1), reported the same way. */
 	ret = ctl_device_expand(device, expanded, CTL_MAX_CARDS, &n, err,
-				sizeof(err));
+	                        sizeof(err));
 	if (ret == -EINVAL)
 		return ctl_usage_error(cmd, "%s", err);
 	if (ret) {
@@ -125,7 +126,7 @@ static int selftest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = ctl_cards_open(&cards, device, &knobs, true, failed_open, err,
-			     sizeof(err));
+	                     sizeof(err));
 	if (ret) {
 		ctl_fail(cmd, "%s", err);
 		printf("0 passed, 1 failed\n");
@@ -148,8 +149,8 @@ static int selftest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 }
 
 const struct ctl_cmd ctl_cmd_selftest = {
-	.name = "selftest",
-	.summary = "check every card op against published vectors and libcrypto",
-	.usage = selftest_usage,
-	.run = selftest_run,
+    .name = "selftest",
+    .summary = "check every card op against published vectors and libcrypto",
+    .usage = selftest_usage,
+    .run = selftest_run,
 };

@@ -70,11 +70,11 @@ double ctl_seconds_since(uint64_t start_ns)
 void ctl_qp_wait(struct tc_qp *qp, unsigned timeout_us)
 {
 	int fd = tc_qp_eventfd(qp);
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	uint64_t count;
 
 	if (fd < 0) {
-		struct timespec ts = { 0, 20000 };
+		struct timespec ts = {0, 20000};
 
 		/* no interrupt: a short sleep hands the CPU to the engines */
 		nanosleep(&ts, NULL);

@@ -288,7 +288,12 @@ tls_result tls13_server_client_hello(struct tls_conn *c, const uint8_t *msg,
 	TLS_GUARD(tls_client_hello_parse(msg, len, &ch));
 	/* §5.1: the hello must end its record (a key change follows). */
 	TLS_ENSURE(c->hs_parsed == c->hs_end, TLS_ERR_INTERLEAVED);
-	/* §4.2.1: only supported_versions can select TLS 1.3. */
+	/* §4.2.1: only supported_versions can select TLS 1.3.  A first
+	 * hello that does not goes to the 1.2 server, which refuses what
+	 * it cannot serve (tls12_server.c). */
+	if (c->state == TLS_ST_SERVER_START &&
+	    !(ch.offers13 && c->cfg->enable_tls13))
+		return tls12_server_client_hello(c, &ch);
 	TLS_ENSURE(ch.offers13 && c->cfg->enable_tls13,
 	           TLS_ERR_PROTOCOL_VERSION);
 	TLS_GUARD(tls13_check_required(&ch));

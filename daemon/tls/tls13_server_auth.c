@@ -149,14 +149,15 @@ tls_result tls_conn_key_update(struct tls_conn *c, bool request_peer)
 {
 	uint8_t msg[5] = {TLS_HS_KEY_UPDATE, 0, 0, 1, request_peer ? 1 : 0};
 	struct tls_iov iov = {msg, sizeof(msg)};
+	uint8_t *own = c->client ? c->c_ap : c->s_ap; /* our write secret */
 
 	TLS_ENSURE(c->state == TLS_ST_APP && c->version == TLS_VERSION_13,
 	           TLS_ERR_UNEXPECTED_MSG);
 	TLS_GUARD(tls_conn_write_records(c, TLS_CT_HANDSHAKE, &iov, 1));
 	/* §4.6.3: the sender switches right after sending KeyUpdate. */
-	TLS_GUARD(tls13_update_secret(c->off, c->hash, c->s_ap));
+	TLS_GUARD(tls13_update_secret(c->off, c->hash, own));
 	TLS_GUARD(tls_record_set_secret13(c->off, &c->wr, c->aead, c->hash,
-	                                  c->s_ap, true));
+	                                  own, true));
 	c->stats.key_updates_out++;
 	return TLS_OK;
 }
@@ -164,6 +165,7 @@ tls_result tls_conn_key_update(struct tls_conn *c, bool request_peer)
 tls_result tls13_key_update_recv(struct tls_conn *c, const uint8_t *msg,
                                  size_t len)
 {
+	uint8_t *peer = c->client ? c->s_ap : c->c_ap; /* its write secret */
 	uint8_t req;
 
 	TLS_ENSURE(len == TLS_HS_HEADER_LEN + 1, TLS_ERR_DECODE);
@@ -171,9 +173,9 @@ tls_result tls13_key_update_recv(struct tls_conn *c, const uint8_t *msg,
 	/* §4.6.3: only update_not_requested(0) / update_requested(1). */
 	TLS_ENSURE(req <= 1, TLS_ERR_ILLEGAL_PARAM);
 	TLS_ENSURE(c->hs_parsed == c->hs_end, TLS_ERR_INTERLEAVED);
-	TLS_GUARD(tls13_update_secret(c->off, c->hash, c->c_ap));
+	TLS_GUARD(tls13_update_secret(c->off, c->hash, peer));
 	TLS_GUARD(tls_record_set_secret13(c->off, &c->rd, c->aead, c->hash,
-	                                  c->c_ap, false));
+	                                  peer, false));
 	c->stats.key_updates_in++;
 	if (req && !c->close_sent)
 		TLS_GUARD(tls_conn_key_update(c, false));
@@ -185,6 +187,10 @@ tls_result tls_conn_handle_handshake(struct tls_conn *c, const uint8_t *msg,
 {
 	uint8_t type = msg[0];
 
+	if (c->client)
+		return tls_client_handle_handshake(c, msg, len, idx);
+	if (c->version == TLS_VERSION_12)
+		return tls12_server_handshake(c, msg, len, idx);
 	switch (c->state) {
 	case TLS_ST_SERVER_START:
 	case TLS_ST_SERVER_RETRY:

@@ -56,6 +56,7 @@ void tls_conn_reset(struct tls_conn *c)
 	if (!c->off)
 		return;
 	tls_conn_free_hs(c);
+	tls_client_free(c);
 	tls_record_dir_clear(c->off, &c->rd);
 	tls_record_dir_clear(c->off, &c->wr);
 	OPENSSL_cleanse(c->c_ap, sizeof(c->c_ap));
@@ -192,6 +193,11 @@ static bool tls_conn_handshaking(const struct tls_conn *c)
 static TLS_RESULT tls_conn_ccs_recv(struct tls_conn *c, const uint8_t *p,
                                     size_t n)
 {
+	/* In TLS 1.2 the CCS switches the read keys (RFC 5246 §7.1). */
+	if (c->client && c->version == TLS_VERSION_12)
+		return tls12_client_ccs(c, p, n);
+	if (c->version == TLS_VERSION_12)
+		return tls12_server_ccs(c, p, n);
 	TLS_ENSURE(n == 1 && p[0] == 1, TLS_ERR_BAD_CCS);
 	TLS_ENSURE(tls_conn_handshaking(c) && c->state != TLS_ST_SERVER_START,
 	           TLS_ERR_BAD_CCS);
@@ -203,7 +209,7 @@ static TLS_RESULT tls_conn_ccs_recv(struct tls_conn *c, const uint8_t *p,
  * the transcript first (so one digest call can cover all of them), then
  * handle them in order.
  */
-static TLS_RESULT tls_conn_handshake_recv(struct tls_conn *c)
+static TLS_RESULT tls_conn_handshake_batch(struct tls_conn *c)
 {
 	struct {
 		size_t off, len, idx;
@@ -237,6 +243,23 @@ static TLS_RESULT tls_conn_handshake_recv(struct tls_conn *c)
 			break;
 	}
 	return TLS_OK;
+}
+
+/*
+ * Batches until no complete message is left: post-handshake messages go
+ * one per batch, and one record may hold several (RFC 8446 §5.1), e.g.
+ * two NewSessionTickets.
+ */
+static TLS_RESULT tls_conn_handshake_recv(struct tls_conn *c)
+{
+	for (;;) {
+		size_t before = c->hs_parsed;
+
+		TLS_GUARD(tls_conn_handshake_batch(c));
+		if (c->hs_parsed == before || c->hs_parsed == c->hs_end ||
+		    c->state >= TLS_ST_CLOSED)
+			return TLS_OK;
+	}
 }
 
 static TLS_RESULT tls_conn_hs_append(struct tls_conn *c, uint8_t *pt, size_t n)

@@ -15,6 +15,7 @@
 
 #include <openssl/x509.h>
 
+#include "tls12_hs.h"
 #include "tls_config.h"
 #include "tls_record.h"
 #include "tls_transcript.h"
@@ -28,6 +29,9 @@ enum tls_conn_state {
 	TLS_ST_SERVER_CERT,     /* expect client Certificate */
 	TLS_ST_SERVER_CV,       /* expect client CertificateVerify */
 	TLS_ST_SERVER_FINISHED, /* expect client Finished */
+	TLS_ST_SERVER_CKE,      /* TLS 1.2: expect ClientKeyExchange */
+	TLS_ST_SERVER_CCS,      /* TLS 1.2: expect ChangeCipherSpec */
+	TLS_ST_CLIENT,          /* client handshake; the step: c->client */
 	TLS_ST_APP,             /* established */
 	TLS_ST_CLOSED,          /* peer sent close_notify */
 	TLS_ST_FAILED,          /* fatal error; alert (if any) queued */
@@ -55,6 +59,7 @@ struct tls_hs {
 	size_t n_sf; /* transcript messages through server Finished */
 	X509 *peer_leaf;
 	STACK_OF(X509) * peer_chain;
+	struct tls12_hs s12; /* TLS 1.2 only (tls12_server*.c) */
 	/* messages we build (EE, CV, Finished) live here until the end */
 	uint8_t build[2048];
 	size_t build_len;
@@ -65,6 +70,7 @@ struct tls_conn_stats {
 	unsigned records_in, records_out;
 	unsigned key_updates_in, key_updates_out;
 	unsigned tickets_sent;
+	unsigned renegotiations_refused; /* TLS 1.2 */
 };
 
 struct tls_conn {
@@ -101,6 +107,7 @@ struct tls_conn {
 	bool resumed;
 	bool peer_cert_verified;
 	struct tls_conn_stats stats;
+	struct tls_client *client; /* client side only (tls_client.h) */
 };
 
 TLS_RESULT tls_conn_init_server(struct tls_conn *c, struct tls_config *cfg);
@@ -160,5 +167,17 @@ TLS_RESULT tls13_server_client_finished(struct tls_conn *c, const uint8_t *msg,
                                         size_t len, size_t idx);
 TLS_RESULT tls13_key_update_recv(struct tls_conn *c, const uint8_t *msg,
                                  size_t len);
+/* tls12_server*.c: the TLS 1.2 server, entered from the first ClientHello */
+struct tls_client_hello;
+TLS_RESULT tls12_server_client_hello(struct tls_conn *c,
+                                     const struct tls_client_hello *ch);
+TLS_RESULT tls12_server_handshake(struct tls_conn *c, const uint8_t *msg,
+                                  size_t len, size_t idx);
+TLS_RESULT tls12_server_ccs(struct tls_conn *c, const uint8_t *p, size_t n);
+/* tls_client*.c: the client side (tls_client.h) */
+TLS_RESULT tls_client_handle_handshake(struct tls_conn *c, const uint8_t *msg,
+                                       size_t len, size_t idx);
+void tls_client_free(struct tls_conn *c);
+TLS_RESULT tls12_client_ccs(struct tls_conn *c, const uint8_t *p, size_t n);
 
 #endif /* TLS_CONN_H */

@@ -123,6 +123,15 @@ struct tls_offload_ops {
 	(struct tls_offload *o, EVP_PKEY *pkey, uint16_t scheme,
 	 const uint8_t *msg, size_t msg_len, const uint8_t *sig,
 	 size_t sig_len);
+	/*
+	 * Verify over a digest already made with the scheme's hash: a TLS
+	 * 1.2 CertificateVerify signs the transcript (RFC 5246 §7.4.8),
+	 * whose hash M1 already has, so nothing is hashed twice.
+	 */
+	TLS_RESULT (*verify_digest)
+	(struct tls_offload *o, EVP_PKEY *pkey, uint16_t scheme,
+	 const uint8_t *digest, size_t digest_len, const uint8_t *sig,
+	 size_t sig_len);
 
 	/*
 	 * M1: hash seg[0..nseg) in order, one call.  checkpoint[i] is a

@@ -240,6 +240,7 @@ static const struct tls_offload_ops tls_cpu_ops = {
     .ecdh_free = tls_cpu_ecdh_free,
     .sign = tls_cpu_sign,
     .verify = tls_cpu_verify,
+    .verify_digest = tls_cpu_verify_digest,
     .digest = tls_cpu_digest,
     .hash_init = tls_cpu_hash_init,
     .hash_update = tls_cpu_hash_update,

@@ -46,6 +46,10 @@ TLS_RESULT tls_cpu_sign(struct tls_offload *o, EVP_PKEY *pkey, uint16_t scheme,
 TLS_RESULT tls_cpu_verify(struct tls_offload *o, EVP_PKEY *pkey,
                           uint16_t scheme, const uint8_t *msg, size_t msg_len,
                           const uint8_t *sig, size_t sig_len);
+TLS_RESULT tls_cpu_verify_digest(struct tls_offload *o, EVP_PKEY *pkey,
+                                 uint16_t scheme, const uint8_t *digest,
+                                 size_t digest_len, const uint8_t *sig,
+                                 size_t sig_len);
 TLS_RESULT tls_cpu_pk_init(struct tls_offload_cpu *c);
 void tls_cpu_pk_fini(struct tls_offload_cpu *c);
 

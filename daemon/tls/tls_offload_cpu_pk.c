@@ -240,3 +240,36 @@ tls_result tls_cpu_verify(struct tls_offload *o, EVP_PKEY *pkey,
 	           TLS_ERR_BAD_SIGNATURE);
 	return TLS_OK;
 }
+
+tls_result tls_cpu_verify_digest(struct tls_offload *o, EVP_PKEY *pkey,
+                                 uint16_t scheme, const uint8_t *digest,
+                                 size_t digest_len, const uint8_t *sig,
+                                 size_t sig_len)
+{
+	struct tls_sig_params sp;
+	const EVP_MD *md;
+	EVP_PKEY_CTX *pctx;
+	tls_result r = TLS_OK;
+	int ok;
+
+	o->stats.verifies++;
+	TLS_GUARD(tls_cpu_sig_params(scheme, pkey, &sp));
+	md = EVP_get_digestbyname(sp.md);
+	/* The digest must be the scheme's, not just any bytes. */
+	TLS_ENSURE(md && (size_t)EVP_MD_get_size(md) == digest_len,
+	           TLS_ERR_INTERNAL);
+	pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	TLS_ENSURE(pctx, TLS_ERR_NOMEM);
+	ok = EVP_PKEY_verify_init(pctx) == 1 &&
+	     EVP_PKEY_CTX_set_signature_md(pctx, md) > 0;
+	if (ok)
+		r = tls_cpu_sig_pad(pctx, &sp);
+	if (ok && tls_is_ok(r) &&
+	    EVP_PKEY_verify(pctx, sig, sig_len, digest, digest_len) != 1) {
+		EVP_PKEY_CTX_free(pctx);
+		TLS_BAIL(TLS_ERR_BAD_SIGNATURE);
+	}
+	EVP_PKEY_CTX_free(pctx);
+	TLS_ENSURE(ok, TLS_ERR_CRYPTO);
+	return r;
+}

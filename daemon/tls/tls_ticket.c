@@ -8,7 +8,7 @@
 #include "tls_proto.h"
 #include "tls_ticket.h"
 
-#define TLS_TICKET_FORMAT 1
+#define TLS_TICKET_FORMAT 2
 
 tls_result tls_ticket_keys_rotate(struct tls_config *cfg, time_t now)
 {
@@ -45,7 +45,7 @@ tls_result tls_ticket_seal(struct tls_config *cfg, const struct tls_session *s,
 {
 	struct tls_offload *o = cfg->off;
 	struct tls_ticket_key *k = &cfg->tickets[0];
-	uint8_t state[128 + 256];
+	uint8_t state[TLS_TICKET_MAX];
 	struct tls_writer w;
 	struct tls_aead_job job = {0};
 	struct tls_iov in;
@@ -63,6 +63,8 @@ tls_result tls_ticket_seal(struct tls_config *cfg, const struct tls_session *s,
 	TLS_GUARD(tls_write_u8(&w, s->ems));
 	TLS_GUARD(tls_write_u8(&w, s->alpn_len));
 	TLS_GUARD(tls_write_bytes(&w, s->alpn, s->alpn_len));
+	TLS_GUARD(tls_write_u8(&w, s->sni_len));
+	TLS_GUARD(tls_write_bytes(&w, s->sni, s->sni_len));
 	TLS_ENSURE(cap >= hdr + w.len + TLS_AEAD_TAG_LEN, TLS_ERR_SPACE);
 	memcpy(out, k->name, TLS_TICKET_NAME_LEN);
 	TLS_ENSURE(RAND_bytes(out + TLS_TICKET_NAME_LEN, TLS_AEAD_NONCE_LEN) ==
@@ -104,6 +106,8 @@ static TLS_RESULT tls_ticket_parse(const uint8_t *p, size_t n,
 	s->ems = ems != 0;
 	TLS_GUARD(tls_read_u8(&r, &s->alpn_len));
 	TLS_GUARD(tls_read_copy(&r, s->alpn, s->alpn_len));
+	TLS_GUARD(tls_read_u8(&r, &s->sni_len));
+	TLS_GUARD(tls_read_copy(&r, s->sni, s->sni_len));
 	return tls_reader_done(&r);
 }
 

@@ -6,14 +6,16 @@
  *
  *   ticket = key_name[16] || nonce[12] || AEAD(state) || tag[16]
  *   state  = format(1) version(2) suite(2) issued(8) age_add(4)
- *            secret<1..48> ems(1) alpn<0..255>
+ *            secret<1..48> ems(1) alpn<0..255> sni<0..255>
+ * (format 2 added sni: a TLS 1.2 session resumes only for the name it
+ * was made for, RFC 6066 §3.)
  */
 #ifndef TLS_TICKET_H
 #define TLS_TICKET_H
 
 #include "tls_config.h"
 
-#define TLS_TICKET_MAX 512
+#define TLS_TICKET_MAX 768
 
 struct tls_session {
 	uint16_t version;
@@ -25,6 +27,8 @@ struct tls_session {
 	bool ems;
 	uint8_t alpn[256];
 	uint8_t alpn_len;
+	uint8_t sni[255];
+	uint8_t sni_len;
 };
 
 TLS_RESULT tls_ticket_seal(struct tls_config *cfg, const struct tls_session *s,

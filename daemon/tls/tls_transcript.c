@@ -100,7 +100,8 @@ tls_result tls_transcript_restart_hrr(struct tls_transcript *t)
 {
 	size_t hl = tls_hash_len(t->hash);
 
-	TLS_ENSURE(t->count == 1, TLS_ERR_INTERNAL);
+	/* The client calls it with the HelloRetryRequest already added. */
+	TLS_ENSURE(t->count == 1 || t->count == 2, TLS_ERR_INTERNAL);
 	/* message_hash: type 254, u24 length HashLen, Hash(ClientHello1) */
 	TLS_GUARD(tls_transcript_hash(t, 1, t->synthetic + TLS_HS_HEADER_LEN));
 	t->synthetic[0] = TLS_HS_MESSAGE_HASH;

@@ -52,7 +52,7 @@ struct TlsCardState {
 
 	MemoryRegion bar0;
 	struct tc_model *model;
-	struct tc_model_bus bus;	/* the model keeps a pointer to it */
+	struct tc_model_bus bus; /* the model keeps a pointer to it */
 	char *name;
 
 	/* Calls into the model in progress with the BQL dropped (BQL). */
@@ -141,7 +141,7 @@ static uint64_t tlscard_mmio_read(void *opaque, hwaddr addr, unsigned size)
 }
 
 static void tlscard_mmio_write(void *opaque, hwaddr addr, uint64_t val,
-			       unsigned size)
+                               unsigned size)
 {
 	TlsCardState *s = opaque;
 	struct tc_model *m = tlscard_model_get(s);
@@ -155,17 +155,19 @@ static void tlscard_mmio_write(void *opaque, hwaddr addr, uint64_t val,
 
 /* Registers are 32-bit, counters 64-bit (card-spec.md). */
 static const MemoryRegionOps tlscard_mmio_ops = {
-	.read = tlscard_mmio_read,
-	.write = tlscard_mmio_write,
-	.endianness = DEVICE_LITTLE_ENDIAN,
-	.valid = {
-		.min_access_size = 4,
-		.max_access_size = 8,
-	},
-	.impl = {
-		.min_access_size = 4,
-		.max_access_size = 8,
-	},
+    .read = tlscard_mmio_read,
+    .write = tlscard_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid =
+        {
+            .min_access_size = 4,
+            .max_access_size = 8,
+        },
+    .impl =
+        {
+            .min_access_size = 4,
+            .max_access_size = 8,
+        },
 };
 
 /* ---- bus callbacks (model threads) --------------------------------------- */
@@ -177,7 +179,7 @@ static const MemoryRegionOps tlscard_mmio_ops = {
  * Called with the BQL held, so the translation cannot change before use.
  */
 static bool tlscard_dma_is_ram(AddressSpace *as, dma_addr_t addr,
-			       dma_addr_t len, bool is_write)
+                               dma_addr_t len, bool is_write)
 {
 	MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
 
@@ -188,7 +190,7 @@ static bool tlscard_dma_is_ram(AddressSpace *as, dma_addr_t addr,
 
 		/* With a vIOMMU this is where a fault is reported. */
 		mr = address_space_translate(as, addr, &xlat, &plen, is_write,
-					     attrs);
+		                             attrs);
 		if (!plen || !memory_access_is_direct(mr, is_write, attrs)) {
 			return false;
 		}
@@ -198,8 +200,8 @@ static bool tlscard_dma_is_ram(AddressSpace *as, dma_addr_t addr,
 	return true;
 }
 
-static int tlscard_dma_rw(TlsCardState *s, uint64_t addr, void *buf,
-			  size_t len, bool is_write)
+static int tlscard_dma_rw(TlsCardState *s, uint64_t addr, void *buf, size_t len,
+                          bool is_write)
 {
 	PCIDevice *pdev = PCI_DEVICE(s);
 	MemTxResult res;
@@ -211,13 +213,13 @@ static int tlscard_dma_rw(TlsCardState *s, uint64_t addr, void *buf,
 	/* Why the BQL: see "Locking" at the top. */
 	BQL_LOCK_GUARD();
 	if (!tlscard_dma_is_ram(pci_get_address_space(pdev), addr, len,
-				is_write)) {
+	                        is_write)) {
 		return -EFAULT;
 	}
 	res = pci_dma_rw(pdev, addr, buf, len,
-			 is_write ? DMA_DIRECTION_FROM_DEVICE :
-				    DMA_DIRECTION_TO_DEVICE,
-			 MEMTXATTRS_UNSPECIFIED);
+	                 is_write ? DMA_DIRECTION_FROM_DEVICE
+	                          : DMA_DIRECTION_TO_DEVICE,
+	                 MEMTXATTRS_UNSPECIFIED);
 	return res == MEMTX_OK ? 0 : -EFAULT;
 }
 
@@ -227,7 +229,7 @@ static int tlscard_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
 }
 
 static int tlscard_dma_write(void *opaque, uint64_t addr, const void *buf,
-			     size_t len)
+                             size_t len)
 {
 	/* pci_dma_rw() takes a non-const buffer for both directions. */
 	return tlscard_dma_rw(opaque, addr, (void *)buf, len, true);
@@ -239,12 +241,12 @@ static int tlscard_dma_write(void *opaque, uint64_t addr, const void *buf,
  * the model then falls back to tlscard_dma_read/write.
  */
 static void *tlscard_dma_map(void *opaque, uint64_t addr, size_t len,
-			     bool is_write)
+                             bool is_write)
 {
 	TlsCardState *s = opaque;
 	PCIDevice *pdev = PCI_DEVICE(s);
 	DMADirection dir =
-		is_write ? DMA_DIRECTION_FROM_DEVICE : DMA_DIRECTION_TO_DEVICE;
+	    is_write ? DMA_DIRECTION_FROM_DEVICE : DMA_DIRECTION_TO_DEVICE;
 	dma_addr_t plen = len;
 	void *ptr;
 
@@ -254,7 +256,7 @@ static void *tlscard_dma_map(void *opaque, uint64_t addr, size_t len,
 	tlscard_rcu_enter();
 	BQL_LOCK_GUARD();
 	if (!tlscard_dma_is_ram(pci_get_address_space(pdev), addr, len,
-				is_write)) {
+	                        is_write)) {
 		return NULL;
 	}
 	ptr = pci_dma_map(pdev, addr, &plen, dir);
@@ -266,7 +268,7 @@ static void *tlscard_dma_map(void *opaque, uint64_t addr, size_t len,
 }
 
 static void tlscard_dma_unmap(void *opaque, void *ptr, size_t len,
-			      bool is_write)
+                              bool is_write)
 {
 	TlsCardState *s = opaque;
 
@@ -274,9 +276,9 @@ static void tlscard_dma_unmap(void *opaque, void *ptr, size_t len,
 	BQL_LOCK_GUARD();
 	/* access_len = len marks written pages dirty and drops stale TBs. */
 	pci_dma_unmap(PCI_DEVICE(s), ptr, len,
-		      is_write ? DMA_DIRECTION_FROM_DEVICE :
-				 DMA_DIRECTION_TO_DEVICE,
-		      is_write ? len : 0);
+	              is_write ? DMA_DIRECTION_FROM_DEVICE
+	                       : DMA_DIRECTION_TO_DEVICE,
+	              is_write ? len : 0);
 }
 
 /*
@@ -322,7 +324,7 @@ static void tlscard_log(void *opaque, const char *msg)
 static void tlscard_spec_append(GString *spec, const char *key, uint64_t val)
 {
 	g_string_append_printf(spec, "%s%s=%" PRIu64, spec->len ? "," : "", key,
-			       val);
+	                       val);
 }
 
 /* Scalar properties: 0 means "not set". */
@@ -355,13 +357,13 @@ static char *tlscard_build_spec(TlsCardState *s)
 	tlscard_spec_add(spec, "latency_us", s->latency_us);
 	if (s->fault_injection != ON_OFF_AUTO_AUTO) {
 		tlscard_spec_append(spec, "fi",
-				    s->fault_injection == ON_OFF_AUTO_ON);
+		                    s->fault_injection == ON_OFF_AUTO_ON);
 	}
 	return g_string_free(spec, false);
 }
 
 static bool tlscard_config(TlsCardState *s, struct tc_model_config *cfg,
-			   Error **errp)
+                           Error **errp)
 {
 	g_autofree char *spec = tlscard_build_spec(s);
 	char err[256] = "";
@@ -379,7 +381,7 @@ static bool tlscard_config(TlsCardState *s, struct tc_model_config *cfg,
 /* ---- PCI device ------------------------------------------------------------ */
 
 static void tlscard_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
-				 int len)
+                                 int len)
 {
 	pci_default_write_config(pdev, addr, val, len);
 	/* Writing DEVCTL.BCR_FLR resets the function (tlscard_reset_hold). */
@@ -394,10 +396,10 @@ static void tlscard_realize(PCIDevice *pdev, Error **errp)
 	unsigned vector;
 	int ret;
 
-	s->name = dev->id ? g_strdup(dev->id) :
-			    g_strdup_printf("tlscard@%02x.%x",
-					    PCI_SLOT(pdev->devfn),
-					    PCI_FUNC(pdev->devfn));
+	s->name =
+	    dev->id ? g_strdup(dev->id)
+	            : g_strdup_printf("tlscard@%02x.%x", PCI_SLOT(pdev->devfn),
+	                              PCI_FUNC(pdev->devfn));
 	if (!tlscard_config(s, &cfg, errp)) {
 		goto err_name;
 	}
@@ -411,7 +413,7 @@ static void tlscard_realize(PCIDevice *pdev, Error **errp)
 	pcie_cap_flr_init(pdev);
 
 	memory_region_init_io(&s->bar0, OBJECT(s), &tlscard_mmio_ops, s,
-			      "tlscard-regs", TC_BAR0_SIZE);
+	                      "tlscard-regs", TC_BAR0_SIZE);
 	/*
 	 * BAR0 handlers drop the BQL (see "Locking"), so accesses from several
 	 * vCPUs overlap; the model's MMIO is thread-safe.  The guard would
@@ -420,9 +422,9 @@ static void tlscard_realize(PCIDevice *pdev, Error **errp)
 	 */
 	s->bar0.disable_reentrancy_guard = true;
 	pci_register_bar(pdev, 0,
-			 PCI_BASE_ADDRESS_SPACE_MEMORY |
-				 PCI_BASE_ADDRESS_MEM_TYPE_64,
-			 &s->bar0);
+	                 PCI_BASE_ADDRESS_SPACE_MEMORY |
+	                     PCI_BASE_ADDRESS_MEM_TYPE_64,
+	                 &s->bar0);
 
 	ret = msix_init_exclusive_bar(pdev, TC_MSIX_VECTORS, TC_MSIX_BAR, errp);
 	if (ret < 0) {
@@ -433,20 +435,21 @@ static void tlscard_realize(PCIDevice *pdev, Error **errp)
 	}
 
 	qemu_cond_init(&s->users_idle);
-	s->irq_bh = qemu_bh_new_guarded(tlscard_irq_bh, s,
-					&dev->mem_reentrancy_guard);
+	s->irq_bh =
+	    qemu_bh_new_guarded(tlscard_irq_bh, s, &dev->mem_reentrancy_guard);
 	s->bus = (struct tc_model_bus){
-		.opaque = s,
-		.dma_read = tlscard_dma_read,
-		.dma_write = tlscard_dma_write,
-		.dma_map = tlscard_dma_map,
-		.dma_unmap = tlscard_dma_unmap,
-		.irq = tlscard_irq,
-		.log = tlscard_log,
+	    .opaque = s,
+	    .dma_read = tlscard_dma_read,
+	    .dma_write = tlscard_dma_write,
+	    .dma_map = tlscard_dma_map,
+	    .dma_unmap = tlscard_dma_unmap,
+	    .irq = tlscard_irq,
+	    .log = tlscard_log,
 	};
 	ret = tc_model_create(&cfg, &s->bus, &s->model);
 	if (ret < 0) {
-		error_setg_errno(errp, -ret, "tlscard: cannot create the model");
+		error_setg_errno(errp, -ret,
+		                 "tlscard: cannot create the model");
 		goto err_msix;
 	}
 	return;
@@ -509,43 +512,43 @@ static void tlscard_reset_hold(Object *obj, ResetType type)
 /* The engines' state (jobs in flight, keys, blobs) lives in model threads
  * and is not serialised: a migrated card would lose it silently. */
 static const VMStateDescription tlscard_vmstate = {
-	.name = TYPE_TLSCARD,
-	.unmigratable = 1,
+    .name = TYPE_TLSCARD,
+    .unmigratable = 1,
 };
 
 static const Property tlscard_properties[] = {
-	DEFINE_PROP_UINT32("queues", TlsCardState, queues, 0),
-	DEFINE_PROP_UINT32("engines", TlsCardState, engines, 0),
-	DEFINE_PROP_UINT32("ring-log2", TlsCardState, ring_log2, 0),
-	DEFINE_PROP_UINT32("key-slots", TlsCardState, key_slots, 0),
-	DEFINE_PROP_UINT32("blob-slots", TlsCardState, blob_slots, 0),
-	DEFINE_PROP_UINT32("max-input", TlsCardState, max_input, 0),
-	DEFINE_PROP_ON_OFF_AUTO("fault-injection", TlsCardState,
-				fault_injection, ON_OFF_AUTO_AUTO),
-	DEFINE_PROP_STRING("spec", TlsCardState, spec),
-	DEFINE_PROP_UINT64("pke-ops", TlsCardState, pke_ops, 0),
-	DEFINE_PROP_UINT64("aead-bps", TlsCardState, aead_bps, 0),
-	DEFINE_PROP_UINT64("digest-bps", TlsCardState, digest_bps, 0),
-	DEFINE_PROP_UINT32("latency-us", TlsCardState, latency_us, 0),
+    DEFINE_PROP_UINT32("queues", TlsCardState, queues, 0),
+    DEFINE_PROP_UINT32("engines", TlsCardState, engines, 0),
+    DEFINE_PROP_UINT32("ring-log2", TlsCardState, ring_log2, 0),
+    DEFINE_PROP_UINT32("key-slots", TlsCardState, key_slots, 0),
+    DEFINE_PROP_UINT32("blob-slots", TlsCardState, blob_slots, 0),
+    DEFINE_PROP_UINT32("max-input", TlsCardState, max_input, 0),
+    DEFINE_PROP_ON_OFF_AUTO("fault-injection", TlsCardState, fault_injection,
+                            ON_OFF_AUTO_AUTO),
+    DEFINE_PROP_STRING("spec", TlsCardState, spec),
+    DEFINE_PROP_UINT64("pke-ops", TlsCardState, pke_ops, 0),
+    DEFINE_PROP_UINT64("aead-bps", TlsCardState, aead_bps, 0),
+    DEFINE_PROP_UINT64("digest-bps", TlsCardState, digest_bps, 0),
+    DEFINE_PROP_UINT32("latency-us", TlsCardState, latency_us, 0),
 };
 
 static const struct {
 	const char *name;
 	const char *desc;
 } tlscard_property_descs[] = {
-	{"queues", "queue pairs, 1..16 (0: model default)"},
-	{"engines", "crypto engines (threads), 1..16 (0: model default)"},
-	{"ring-log2", "largest ring: 1 << ring-log2 entries (0: default)"},
-	{"key-slots", "key slots (0: model default)"},
-	{"blob-slots", "blob store slots (0: model default)"},
-	{"max-input", "largest record or segment in bytes (0: default)"},
-	{"fault-injection", "expose the fault-injection registers"},
-	{"spec", "model knobs key=value[:key=value...], e.g. "
-		 "engines=2:pke_ops=2000:aead_lat_us=50 (docs/qemu.md)"},
-	{"pke-ops", "public-key ops/s per engine (0: unlimited)"},
-	{"aead-bps", "AEAD bytes/s per engine (0: unlimited)"},
-	{"digest-bps", "digest bytes/s per engine (0: unlimited)"},
-	{"latency-us", "latency added to every job, us (0: none)"},
+    {"queues", "queue pairs, 1..16 (0: model default)"},
+    {"engines", "crypto engines (threads), 1..16 (0: model default)"},
+    {"ring-log2", "largest ring: 1 << ring-log2 entries (0: default)"},
+    {"key-slots", "key slots (0: model default)"},
+    {"blob-slots", "blob store slots (0: model default)"},
+    {"max-input", "largest record or segment in bytes (0: default)"},
+    {"fault-injection", "expose the fault-injection registers"},
+    {"spec", "model knobs key=value[:key=value...], e.g. "
+             "engines=2:pke_ops=2000:aead_lat_us=50 (docs/qemu.md)"},
+    {"pke-ops", "public-key ops/s per engine (0: unlimited)"},
+    {"aead-bps", "AEAD bytes/s per engine (0: unlimited)"},
+    {"digest-bps", "digest bytes/s per engine (0: unlimited)"},
+    {"latency-us", "latency added to every job, us (0: none)"},
 };
 
 static void tlscard_class_init(ObjectClass *klass, void *data)
@@ -570,23 +573,23 @@ static void tlscard_class_init(ObjectClass *klass, void *data)
 	device_class_set_props(dc, tlscard_properties);
 	for (i = 0; i < ARRAY_SIZE(tlscard_property_descs); i++) {
 		object_class_property_set_description(
-			klass, tlscard_property_descs[i].name,
-			tlscard_property_descs[i].desc);
+		    klass, tlscard_property_descs[i].name,
+		    tlscard_property_descs[i].desc);
 	}
 }
 
 static void tlscard_register_types(void)
 {
 	static InterfaceInfo interfaces[] = {
-		{INTERFACE_PCIE_DEVICE},
-		{},
+	    {INTERFACE_PCIE_DEVICE},
+	    {},
 	};
 	static const TypeInfo tlscard_info = {
-		.name = TYPE_TLSCARD,
-		.parent = TYPE_PCI_DEVICE,
-		.instance_size = sizeof(TlsCardState),
-		.class_init = tlscard_class_init,
-		.interfaces = interfaces,
+	    .name = TYPE_TLSCARD,
+	    .parent = TYPE_PCI_DEVICE,
+	    .instance_size = sizeof(TlsCardState),
+	    .class_init = tlscard_class_init,
+	    .interfaces = interfaces,
 	};
 
 	pthread_key_create(&tlscard_rcu_key, tlscard_rcu_thread_exit);

@@ -161,12 +161,14 @@ def test_alpn_mismatch_is_refused(daemon):
     daemon.wait_line("no_application_protocol", n)
 
 
-def test_tls12_is_refused_with_protocol_version(daemon):
-    """TLS 1.2 is not implemented yet: refused cleanly, not half-done."""
-    n = len(daemon.lines)
-    rc, out = openssl_client(daemon.port, "-tls1_2")
+def test_tls12_is_refused_with_protocol_version(tls_daemon):
+    """--tls13-only: a 1.2 client is refused cleanly (TLS 1.2 itself is
+    tested in test_tls12_interop.py)."""
+    d = tls_daemon("--tls13-only")
+    n = len(d.lines)
+    rc, out = openssl_client(d.port, "-tls1_2")
     assert "protocol version" in out, out
-    daemon.wait_line("sent alert protocol_version", n)
+    d.wait_line("sent alert protocol_version", n)
 
 
 def test_mtls(tls_daemon, tls_certs):

@@ -104,7 +104,11 @@ CASES = {
     # §5.1: a key change follows the hello, so nothing may share its record
     "data_after_hello": (record(22, client_hello() + b"\x14"),
                          UNEXPECTED_MESSAGE),
+    # TLS 1.2 is chosen, but this hello has no 1.2 suite and no EMS
+    # (test_tls12_negative.py has the 1.2 cases)
     "tls12_only": (record(22, client_hello(versions=b"\x03\x03")),
+                   HANDSHAKE_FAILURE),
+    "tls11_only": (record(22, client_hello(versions=b"\x03\x02")),
                    PROTOCOL_VERSION),
     "no_common_suite": (record(22, client_hello(suites=b"\x00\x9c")),
                         HANDSHAKE_FAILURE),

@@ -21,7 +21,7 @@ static void test_alloc_free_iova(void **state)
 {
 	struct tc_dma_buf a, b;
 	struct tc_ctx *ctx;
-	unsigned char zero[100] = { 0 };
+	unsigned char zero[100] = {0};
 
 	(void)state;
 	assert_int_equal(tc_ctx_create(&ctx), 0);
@@ -44,8 +44,8 @@ static void test_alloc_free_iova(void **state)
 	else
 		assert_int_equal(tc_dma_iova(ctx, (char *)b.va + 8192), a.iova);
 	assert_int_equal(tc_dma_iova(ctx, (char *)b.va - 1),
-			 (char *)b.va - 1 == (char *)a.va + 4095 ? a.iova + 4095
-								  : 0);
+	                 (char *)b.va - 1 == (char *)a.va + 4095 ? a.iova + 4095
+	                                                         : 0);
 	assert_int_equal(tc_dma_iova(ctx, zero), 0);
 	tc_dma_free(ctx, &a);
 	assert_null(a.va);
@@ -66,13 +66,13 @@ static void test_domain_attach_maps_earlier_buffers(void **state)
 	assert_int_equal(tc_dma_alloc(ctx, 64, &a), 0);
 	assert_int_equal(tc_sim_domain_create(&d), 0);
 	assert_int_equal(tc_ctx_attach_domain(ctx, &tc_sim_backend,
-					      &tc_sim_domain_ops, d, NULL,
-					      tc_sim_domain_seq(d)),
-			 0);
+	                                      &tc_sim_domain_ops, d, NULL,
+	                                      tc_sim_domain_seq(d)),
+	                 0);
 	assert_int_equal(tc_ctx_attach_domain(ctx, &tc_sim_backend,
-					      &tc_sim_domain_ops, d, NULL,
-					      NULL),
-			 -EBUSY);
+	                                      &tc_sim_domain_ops, d, NULL,
+	                                      NULL),
+	                 -EBUSY);
 	/* Allocated before the domain: mapped on attach. */
 	assert_int_equal(tc_sim_domain_write(d, a.iova + 8, &v, 4), 0);
 	assert_memory_equal((char *)a.va + 8, &v, 4);
@@ -116,9 +116,9 @@ static void test_bufpool_exhaustion(void **state)
 	assert_null(tc_bufpool_get(bp, NULL));
 	assert_int_equal(tc_bufpool_free_count(bp), 0);
 	tc_bufpool_put(bp, p[2]);
-	tc_bufpool_put(bp, p[2]);		/* double put: ignored */
-	tc_bufpool_put(bp, (char *)p[1] + 1);	/* not a buffer start */
-	tc_bufpool_put(bp, &i);			/* foreign */
+	tc_bufpool_put(bp, p[2]);             /* double put: ignored */
+	tc_bufpool_put(bp, (char *)p[1] + 1); /* not a buffer start */
+	tc_bufpool_put(bp, &i);               /* foreign */
 	assert_int_equal(tc_bufpool_free_count(bp), 1);
 	q = tc_bufpool_get(bp, NULL);
 	assert_ptr_equal(q, p[2]);
@@ -130,9 +130,9 @@ static void test_bufpool_exhaustion(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alloc_free_iova),
-		cmocka_unit_test(test_domain_attach_maps_earlier_buffers),
-		cmocka_unit_test(test_bufpool_exhaustion),
+	    cmocka_unit_test(test_alloc_free_iova),
+	    cmocka_unit_test(test_domain_attach_maps_earlier_buffers),
+	    cmocka_unit_test(test_bufpool_exhaustion),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,6 +59,9 @@ static void test_engines_in_parallel(void **state)
 	assert_int_equal(fh_create(&h, "engines=3,nop_ops=100"), 0);
 	fh_enable(&h);
 	fh_queue_setup(&h, &fq, 0, 4, 4, 0, 0);
+	/* Let every engine fall asleep: one doorbell wakes one engine,
+	 * which must wake the next when it sees more work. */
+	fh_sleep_ms(20);
 	t0 = fh_now_ms();
 	fh_submit_nops(&h, &fq, 0, 12);
 	assert_int_equal(fh_reap(&h, &fq, c, 12, FH_WAIT_MS), 12);
@@ -72,14 +75,14 @@ static void test_engines_in_parallel(void **state)
 		/* Busy time is 10 ms per job run. */
 		assert_true(busy >= jobs[e] * 9900000ull);
 		assert_int_equal(fh_rd(&h, TC_ENG_REG(e, TC_ENG_STAT_CLASS)),
-				 TC_CLASS_NOP);
+		                 TC_CLASS_NOP);
 	}
 	assert_true(jobs[0] + jobs[1] + jobs[2] == 12);
 	fh_destroy(&h);
 }
 
 static void prep_blob_load(struct tc_sqe *sqe, uint16_t cid, uint32_t id,
-			   uint64_t addr, uint32_t len)
+                           uint64_t addr, uint32_t len)
 {
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = TC_OP_BLOB_LOAD;
@@ -98,9 +101,9 @@ static void prep_blob_load(struct tc_sqe *sqe, uint16_t cid, uint32_t id,
 static void test_admin_ordering(void **state)
 {
 	static const uint8_t sha_abc[32] = {
-		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
-		0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
-		0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+	    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+	    0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+	    0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
 	struct fh_host h;
 	struct fh_queue fq, fq1;
 	struct tc_sg_entry *sg;
@@ -155,9 +158,9 @@ static void test_admin_ordering(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_robin),
-		cmocka_unit_test(test_engines_in_parallel),
-		cmocka_unit_test(test_admin_ordering),
+	    cmocka_unit_test(test_round_robin),
+	    cmocka_unit_test(test_engines_in_parallel),
+	    cmocka_unit_test(test_admin_ordering),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,7 @@ static int fh_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
 }
 
 static int fh_dma_write(void *opaque, uint64_t addr, const void *buf,
-			size_t len)
+                        size_t len)
 {
 	uint8_t *p = fh_translate(opaque, addr, len);
 	uint32_t word;
@@ -81,7 +81,7 @@ static void fh_log(void *opaque, const char *msg)
 	pthread_mutex_lock(&h->log_lock);
 	n = atomic_fetch_add(&h->log_lines, 1);
 	snprintf(h->log_ring[n % FH_LOG_KEEP], sizeof(h->log_ring[0]), "%s",
-		 msg);
+	         msg);
 	pthread_mutex_unlock(&h->log_lock);
 	if (getenv("TC_TEST_VERBOSE"))
 		fprintf(stderr, "[model] %s\n", msg);
@@ -90,11 +90,11 @@ static void fh_log(void *opaque, const char *msg)
 int fh_create(struct fh_host *h, const char *spec)
 {
 	struct tc_model_bus bus = {
-		.opaque = h,
-		.dma_read = fh_dma_read,
-		.dma_write = fh_dma_write,
-		.irq = fh_irq,
-		.log = fh_log,
+	    .opaque = h,
+	    .dma_read = fh_dma_read,
+	    .dma_write = fh_dma_write,
+	    .irq = fh_irq,
+	    .log = fh_log,
 	};
 	char err[160];
 	int ret;
@@ -177,8 +177,8 @@ void fh_queue_rewind(struct fh_queue *fq)
 }
 
 uint32_t fh_queue_setup(struct fh_host *h, struct fh_queue *fq, unsigned qid,
-			unsigned sq_log2, unsigned cq_log2, uint32_t ctrl,
-			uint32_t coalesce)
+                        unsigned sq_log2, unsigned cq_log2, uint32_t ctrl,
+                        uint32_t coalesce)
 {
 	void *sq, *cq;
 
@@ -221,7 +221,7 @@ void fh_ring_sq(struct fh_host *h, struct fh_queue *fq)
 }
 
 void fh_submit_nops(struct fh_host *h, struct fh_queue *fq, uint16_t first,
-		    unsigned n)
+                    unsigned n)
 {
 	struct tc_sqe sqe;
 	unsigned i;
@@ -239,8 +239,8 @@ bool fh_poll(struct fh_queue *fq, struct tc_cqe *out)
 	uint8_t *slot = fq->cq + (size_t)idx * TC_CQE_SIZE;
 	uint16_t phase = ((fq->cq_head >> fq->cq_log2) & 1) ? 0 : 1;
 	/* Acquire: pairs with the model's release before the phase word. */
-	uint32_t word = le32toh(
-		__atomic_load_n((uint32_t *)(slot + 12), __ATOMIC_ACQUIRE));
+	uint32_t word =
+	    le32toh(__atomic_load_n((uint32_t *)(slot + 12), __ATOMIC_ACQUIRE));
 	uint16_t status = (uint16_t)(word >> 16);
 
 	if ((status & TC_CQE_PHASE) != phase)
@@ -276,7 +276,7 @@ void fh_ring_cq(struct fh_host *h, struct fh_queue *fq)
 }
 
 unsigned fh_reap(struct fh_host *h, struct fh_queue *fq, struct tc_cqe *out,
-		 unsigned n, int timeout_ms)
+                 unsigned n, int timeout_ms)
 {
 	uint64_t end = fh_now_ms() + (uint64_t)timeout_ms;
 	unsigned got = 0;
@@ -304,7 +304,7 @@ unsigned fh_irqs(struct fh_host *h, unsigned vector)
 }
 
 bool fh_wait_irqs(struct fh_host *h, unsigned vector, unsigned n,
-		  int timeout_ms)
+                  int timeout_ms)
 {
 	uint64_t end = fh_now_ms() + (uint64_t)timeout_ms;
 
@@ -316,8 +316,8 @@ bool fh_wait_irqs(struct fh_host *h, unsigned vector, unsigned n,
 	return true;
 }
 
-bool fh_wait_reg(struct fh_host *h, uint32_t off, uint32_t mask,
-		 uint32_t want, int timeout_ms)
+bool fh_wait_reg(struct fh_host *h, uint32_t off, uint32_t mask, uint32_t want,
+                 int timeout_ms)
 {
 	uint64_t end = fh_now_ms() + (uint64_t)timeout_ms;
 

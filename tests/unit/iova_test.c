@@ -85,10 +85,8 @@ static int dom_setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(tc_sim_domain_create(&f->d), 0);
 	/* a at 0x10000000 (2 pages), guard, b at 0x10003000 (1 page). */
-	assert_int_equal(tc_sim_domain_insert(f->d, 0x10000000, 8192, f->a),
-			 0);
-	assert_int_equal(tc_sim_domain_insert(f->d, 0x10003000, 4096, f->b),
-			 0);
+	assert_int_equal(tc_sim_domain_insert(f->d, 0x10000000, 8192, f->a), 0);
+	assert_int_equal(tc_sim_domain_insert(f->d, 0x10003000, 4096, f->b), 0);
 	*state = f;
 	return 0;
 }
@@ -115,17 +113,15 @@ static void test_domain_bounds(void **state)
 	assert_int_equal(tc_sim_domain_read(f->d, 0x10001fc0, buf, 64), 0);
 	/* One byte past: the guard page. */
 	assert_int_equal(tc_sim_domain_read(f->d, 0x10001fc1, buf, 64),
-			 -EFAULT);
-	assert_int_equal(tc_sim_domain_read(f->d, 0x10002000, buf, 1),
-			 -EFAULT);
+	                 -EFAULT);
+	assert_int_equal(tc_sim_domain_read(f->d, 0x10002000, buf, 1), -EFAULT);
 	assert_int_equal(tc_sim_domain_write(f->d, 0x10002800, buf, 8),
-			 -EFAULT);
+	                 -EFAULT);
 	/* Straddling a's end, the guard and b's start. */
 	assert_int_equal(tc_sim_domain_read(f->d, 0x10001000, buf, 0), 0);
 	assert_null(tc_sim_domain_map(f->d, 0x10001000, 0x2100));
 	/* Below every mapping. */
-	assert_int_equal(tc_sim_domain_read(f->d, 0x0fffffff, buf, 2),
-			 -EFAULT);
+	assert_int_equal(tc_sim_domain_read(f->d, 0x0fffffff, buf, 2), -EFAULT);
 	assert_int_equal(tc_sim_domain_read(f->d, 0, buf, 1), -EFAULT);
 }
 
@@ -136,27 +132,25 @@ static void test_domain_zero_and_wrap(void **state)
 
 	/* Zero length: valid at a mapped address, a fault elsewhere. */
 	assert_int_equal(tc_sim_domain_read(f->d, 0x10003000, buf, 0), 0);
-	assert_int_equal(tc_sim_domain_read(f->d, 0x10004000, buf, 0),
-			 -EFAULT);
+	assert_int_equal(tc_sim_domain_read(f->d, 0x10004000, buf, 0), -EFAULT);
 	assert_null(tc_sim_domain_map(f->d, 0x10003000, 0));
 	/* Lengths that would wrap 2^64 from a mapped address. */
 	assert_int_equal(tc_sim_domain_read(f->d, 0x10003000, buf, SIZE_MAX),
-			 -EFAULT);
+	                 -EFAULT);
 	assert_null(tc_sim_domain_map(f->d, 0x10003008, SIZE_MAX - 7));
 	assert_int_equal(tc_sim_domain_read(f->d, UINT64_MAX - 7, buf, 16),
-			 -EFAULT);
+	                 -EFAULT);
 	/* Mappings that would wrap are refused. */
-	assert_int_equal(tc_sim_domain_insert(f->d, UINT64_MAX - 4095, 8192,
-					      buf),
-			 -EINVAL);
+	assert_int_equal(
+	    tc_sim_domain_insert(f->d, UINT64_MAX - 4095, 8192, buf), -EINVAL);
 	assert_int_equal(tc_sim_domain_insert(f->d, 0x20000000, 0, buf),
-			 -EINVAL);
+	                 -EINVAL);
 }
 
 static void test_domain_map_overlap_remove(void **state)
 {
 	struct dom_fixture *f = *state;
-	unsigned char buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, c[16];
+	unsigned char buf[8] = {1, 2, 3, 4, 5, 6, 7, 8}, c[16];
 
 	/* Zero copy: the host address itself. */
 	assert_ptr_equal(tc_sim_domain_map(f->d, 0x10000010, 16), f->a + 16);
@@ -165,14 +159,13 @@ static void test_domain_map_overlap_remove(void **state)
 	assert_memory_equal(f->b + 4, buf, 8);
 	/* Overlaps refused, either side. */
 	assert_int_equal(tc_sim_domain_insert(f->d, 0x10001000, 4096, c),
-			 -EEXIST);
+	                 -EEXIST);
 	assert_int_equal(tc_sim_domain_insert(f->d, 0x0ffff000, 8192, c),
-			 -EEXIST);
+	                 -EEXIST);
 	assert_int_equal(tc_sim_domain_insert(f->d, 0x10002000, 4096, c), 0);
 	assert_int_equal(tc_sim_domain_count(f->d), 3);
 	/* Remove needs the exact range. */
-	assert_int_equal(tc_sim_domain_remove(f->d, 0x10002000, 4095),
-			 -ENOENT);
+	assert_int_equal(tc_sim_domain_remove(f->d, 0x10002000, 4095), -ENOENT);
 	assert_int_equal(tc_sim_domain_remove(f->d, 0x10002000, 4096), 0);
 	assert_int_equal(tc_sim_domain_remove(f->d, 0x10003000, 4096), 0);
 	assert_int_equal(tc_sim_domain_read(f->d, 0x10003004, c, 4), -EFAULT);
@@ -213,15 +206,15 @@ static void test_domain_concurrent(void **state)
 	(void)state;
 	assert_int_equal(tc_sim_domain_create(&d), 0);
 	for (k = 0; k < 2; k++) {
-		ra[k] = (struct reader_arg){ .d = d };
+		ra[k] = (struct reader_arg){.d = d};
 		assert_int_equal(pthread_create(&th[k], NULL, reader, &ra[k]),
-				 0);
+		                 0);
 	}
 	for (i = 0; i < 2000; i++) {
 		uint64_t iova = 0x10000000 + (i % 8) * 0x2000;
 
 		assert_int_equal(
-			tc_sim_domain_insert(d, iova, 4096, mem[i % 8]), 0);
+		    tc_sim_domain_insert(d, iova, 4096, mem[i % 8]), 0);
 		assert_int_equal(tc_sim_domain_remove(d, iova, 4096), 0);
 	}
 	for (k = 0; k < 2; k++)
@@ -233,16 +226,16 @@ static void test_domain_concurrent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alloc_guard_pages),
-		cmocka_unit_test(test_alloc_reuse_first_fit),
-		cmocka_unit_test(test_alloc_limits),
-		cmocka_unit_test_setup_teardown(test_domain_bounds, dom_setup,
-						dom_teardown),
-		cmocka_unit_test_setup_teardown(test_domain_zero_and_wrap,
-						dom_setup, dom_teardown),
-		cmocka_unit_test_setup_teardown(test_domain_map_overlap_remove,
-						dom_setup, dom_teardown),
-		cmocka_unit_test(test_domain_concurrent),
+	    cmocka_unit_test(test_alloc_guard_pages),
+	    cmocka_unit_test(test_alloc_reuse_first_fit),
+	    cmocka_unit_test(test_alloc_limits),
+	    cmocka_unit_test_setup_teardown(test_domain_bounds, dom_setup,
+	                                    dom_teardown),
+	    cmocka_unit_test_setup_teardown(test_domain_zero_and_wrap,
+	                                    dom_setup, dom_teardown),
+	    cmocka_unit_test_setup_teardown(test_domain_map_overlap_remove,
+	                                    dom_setup, dom_teardown),
+	    cmocka_unit_test(test_domain_concurrent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,7 @@
 
 #include "fake_host.h"
 
-#define VEC 5u
+#define VEC      5u
 #define IRQ_CTRL (TC_QP_CTRL_IRQ_ENABLE | VEC << TC_QP_CTRL_VECTOR_SHIFT)
 
 static uint32_t coalesce(unsigned count, unsigned time_us)
@@ -23,12 +23,12 @@ static uint32_t coalesce(unsigned count, unsigned time_us)
 }
 
 static void setup(struct fh_host *h, struct fh_queue *fq, const char *spec,
-		  unsigned qid, uint32_t ctrl, uint32_t co)
+                  unsigned qid, uint32_t ctrl, uint32_t co)
 {
 	assert_int_equal(fh_create(h, spec), 0);
 	/* Submit while the card is disabled so a batch is fetched as one. */
 	assert_int_equal(fh_queue_setup(h, fq, qid, 6, 6, ctrl, co),
-			 TC_QP_STATUS_ENABLED);
+	                 TC_QP_STATUS_ENABLED);
 }
 
 /* Submit n NOPs, enable the card, wait for all n completions. */
@@ -166,9 +166,9 @@ static void test_routing_and_disable(void **state)
 	/* Queue 2 on vector 5; queue 3 without IRQ_ENABLE. */
 	setup(&h, &fq, "", 2, IRQ_CTRL, coalesce(1, 0));
 	assert_int_equal(fh_queue_setup(&h, &fq2, 3, 6, 6,
-					9u << TC_QP_CTRL_VECTOR_SHIFT,
-					coalesce(1, 0)),
-			 TC_QP_STATUS_ENABLED);
+	                                9u << TC_QP_CTRL_VECTOR_SHIFT,
+	                                coalesce(1, 0)),
+	                 TC_QP_STATUS_ENABLED);
 	run_batch(&h, &fq, 3);
 	run_batch(&h, &fq2, 3);
 	fh_sleep_ms(20);
@@ -189,9 +189,9 @@ static void test_cq_full_signals(void **state)
 
 	(void)state;
 	assert_int_equal(fh_create(&h, ""), 0);
-	assert_int_equal(fh_queue_setup(&h, &fq, 0, 4, 2, IRQ_CTRL,
-					coalesce(255, 0)),
-			 TC_QP_STATUS_ENABLED);
+	assert_int_equal(
+	    fh_queue_setup(&h, &fq, 0, 4, 2, IRQ_CTRL, coalesce(255, 0)),
+	    TC_QP_STATUS_ENABLED);
 	fh_submit_nops(&h, &fq, 0, 16);
 	fh_enable(&h);
 	while (got < 16) {
@@ -208,14 +208,14 @@ static void test_cq_full_signals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_count),
-		cmocka_unit_test(test_count_idle_flush),
-		cmocka_unit_test(test_idle_below_count),
-		cmocka_unit_test(test_every_completion),
-		cmocka_unit_test(test_time),
-		cmocka_unit_test(test_irq_now),
-		cmocka_unit_test(test_routing_and_disable),
-		cmocka_unit_test(test_cq_full_signals),
+	    cmocka_unit_test(test_count),
+	    cmocka_unit_test(test_count_idle_flush),
+	    cmocka_unit_test(test_idle_below_count),
+	    cmocka_unit_test(test_every_completion),
+	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_irq_now),
+	    cmocka_unit_test(test_routing_and_disable),
+	    cmocka_unit_test(test_cq_full_signals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,14 +52,14 @@ static void test_nop_clears(void **state)
 
 static void test_digest_layout(void **state)
 {
-	const uint16_t cp[3] = { 2, 5, 0x0102 };
+	const uint16_t cp[9] = {2, 5, 0x0102};
 	struct tc_job job;
 	const unsigned char *raw = (const unsigned char *)&job.sqe;
 
 	(void)state;
 	memset(&job, 0xee, sizeof(job));
 	tc_job_prep_digest(&job, TC_HASH_SHA384, 0x1122334455667788ull, 0x0102,
-			   cp, 3, 0x99aabbccddeeff00ull, 0x30);
+	                   cp, 3, 0x99aabbccddeeff00ull, 0x30);
 	assert_int_equal(raw[0], TC_OP_DIGEST);
 	assert_int_equal(raw[8], TC_HASH_SHA384);
 	assert_int_equal(raw[9], 0);
@@ -105,9 +105,9 @@ static void test_aead_and_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nop_clears),
-		cmocka_unit_test(test_digest_layout),
-		cmocka_unit_test(test_aead_and_keys),
+	    cmocka_unit_test(test_nop_clears),
+	    cmocka_unit_test(test_digest_layout),
+	    cmocka_unit_test(test_aead_and_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

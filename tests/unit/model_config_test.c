@@ -45,17 +45,17 @@ static void test_good_specs(void **state)
 	tc_model_config_default(&cfg);
 	assert_int_equal(tc_model_config_parse(&cfg, "", err, sizeof(err)), 0);
 	assert_int_equal(tc_model_config_parse(&cfg, NULL, err, sizeof(err)),
-			 0);
+	                 0);
 	assert_int_equal(cfg.nqueues, 4);
 
 	assert_int_equal(
-		tc_model_config_parse(
-			&cfg,
-			"engines=3,queues=16,ring_log2=16,key_slots=65535,"
-			"blob_slots=1,blob_bytes=4294967295,max_input=16384,"
-			"max_sg=64,fi=off",
-			err, sizeof(err)),
-		0);
+	    tc_model_config_parse(
+	        &cfg,
+	        "engines=3,queues=16,ring_log2=16,key_slots=65535,"
+	        "blob_slots=1,blob_bytes=4294967295,max_input=16384,"
+	        "max_sg=64,fi=off",
+	        err, sizeof(err)),
+	    0);
 	assert_int_equal(cfg.nengines, 3);
 	assert_int_equal(cfg.nqueues, 16);
 	assert_int_equal(cfg.max_ring_log2, 16);
@@ -67,13 +67,14 @@ static void test_good_specs(void **state)
 	assert_false(cfg.fault_injection);
 
 	/* Every class, then per class; later keys win. */
-	assert_int_equal(tc_model_config_parse(&cfg,
-					       "ops=100,bps=5000,latency_us=7,"
-					       "pke_ops=2000,aead_bps=1000000000,"
-					       "digest_lat_us=50,nop_ops=1,"
-					       "admin_bps=9,fi=1",
-					       err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    tc_model_config_parse(&cfg,
+	                          "ops=100,bps=5000,latency_us=7,"
+	                          "pke_ops=2000,aead_bps=1000000000,"
+	                          "digest_lat_us=50,nop_ops=1,"
+	                          "admin_bps=9,fi=1",
+	                          err, sizeof(err)),
+	    0);
 	assert_true(cfg.timing[TC_CLASS_NOP].ops_per_sec == 1);
 	assert_true(cfg.timing[TC_CLASS_DIGEST].ops_per_sec == 100);
 	assert_true(cfg.timing[TC_CLASS_PKE].ops_per_sec == 2000);
@@ -90,9 +91,9 @@ static void test_good_specs(void **state)
 	assert_true(cfg.fault_injection);
 	/* 64-bit rates. */
 	assert_int_equal(tc_model_config_parse(&cfg,
-					       "aead_bps=18446744073709551615",
-					       err, sizeof(err)),
-			 0);
+	                                       "aead_bps=18446744073709551615",
+	                                       err, sizeof(err)),
+	                 0);
 	assert_true(cfg.timing[TC_CLASS_AEAD].bytes_per_sec == UINT64_MAX);
 }
 
@@ -104,7 +105,7 @@ static void expect_error(const char *spec, const char *msg)
 	tc_model_config_default(&cfg);
 	memcpy(&before, &cfg, sizeof(cfg));
 	assert_int_equal(tc_model_config_parse(&cfg, spec, err, sizeof(err)),
-			 -EINVAL);
+	                 -EINVAL);
 	if (!strstr(err, msg))
 		fail_msg("spec '%s': got '%s', want '%s'", spec, err, msg);
 	/* A bad spec leaves the config untouched, even after good keys. */
@@ -127,7 +128,7 @@ static void test_bad_specs(void **state)
 	expect_error("engines=2,,queues=1", "empty sim option");
 	expect_error("engines=", "bad value '' for sim option 'engines'");
 	expect_error("engines=0", "bad value '0' for sim option 'engines' "
-				  "(expected 1..16)");
+	                          "(expected 1..16)");
 	expect_error("engines=17", "(expected 1..16)");
 	expect_error("queues=-1", "bad value '-1' for sim option 'queues'");
 	expect_error("queues=+1", "bad value '+1'");
@@ -144,7 +145,7 @@ static void test_bad_specs(void **state)
 	expect_error("latency_us=60000001", "sim option 'latency_us'");
 	expect_error("nop_lat_us=99999999999", "sim option 'nop_lat_us'");
 	expect_error("fi=maybe", "bad value 'maybe' for sim option 'fi' "
-				 "(expected on or off)");
+	                         "(expected on or off)");
 	expect_error("fi=", "sim option 'fi'");
 }
 
@@ -155,21 +156,21 @@ static void test_tiny_error_buffer(void **state)
 
 	(void)state;
 	tc_model_config_default(&cfg);
-	assert_int_equal(tc_model_config_parse(&cfg, "nonsense=1", err,
-					       sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+	    tc_model_config_parse(&cfg, "nonsense=1", err, sizeof(err)),
+	    -EINVAL);
 	assert_int_equal(strlen(err), sizeof(err) - 1);
 	assert_int_equal(tc_model_config_parse(&cfg, "nonsense=1", NULL, 0),
-			 -EINVAL);
+	                 -EINVAL);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_good_specs),
-		cmocka_unit_test(test_bad_specs),
-		cmocka_unit_test(test_tiny_error_buffer),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_good_specs),
+	    cmocka_unit_test(test_bad_specs),
+	    cmocka_unit_test(test_tiny_error_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

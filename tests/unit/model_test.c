@@ -29,36 +29,34 @@ static void test_identity_caps(void **state)
 
 	(void)state;
 	create(&h, "queues=3,engines=5,ring_log2=10,key_slots=100,"
-		   "blob_slots=7,blob_bytes=4096,max_input=1000,max_sg=32");
+	           "blob_slots=7,blob_bytes=4096,max_input=1000,max_sg=32");
 	assert_int_equal(fh_rd(&h, TC_REG_ID), TC_ID_MAGIC);
 	assert_int_equal(fh_rd(&h, TC_REG_VERSION),
-			 TC_VERSION_MAJOR << 16 | TC_VERSION_MINOR);
+	                 TC_VERSION_MAJOR << 16 | TC_VERSION_MINOR);
 	assert_int_equal(fh_rd(&h, TC_REG_CAP_OPS), tc_ops_cap_ops());
 	assert_int_equal(fh_rd(&h, TC_REG_CAP_ALGS), tc_ops_cap_algs());
 	v = fh_rd(&h, TC_REG_CAP_QUEUES);
 	assert_int_equal((v >> TC_CAP_QUEUES_NQ_SHIFT) & TC_CAP_QUEUES_NQ_MASK,
-			 3);
+	                 3);
 	assert_int_equal((v >> TC_CAP_QUEUES_MAXLOG2_SHIFT) &
-				 TC_CAP_QUEUES_MAXLOG2_MASK,
-			 10);
-	assert_int_equal((v >> TC_CAP_QUEUES_ENGINES_SHIFT) &
-				 TC_CAP_QUEUES_ENGINES_MASK,
-			 5);
+	                     TC_CAP_QUEUES_MAXLOG2_MASK,
+	                 10);
+	assert_int_equal(
+	    (v >> TC_CAP_QUEUES_ENGINES_SHIFT) & TC_CAP_QUEUES_ENGINES_MASK, 5);
 	v = fh_rd(&h, TC_REG_CAP_LIMITS);
 	assert_int_equal(v & TC_CAP_LIMITS_MAX_SG_MASK, 32);
 	assert_int_equal((v >> TC_CAP_LIMITS_MAX_REC_SHIFT) &
-				 TC_CAP_LIMITS_MAX_REC_MASK,
-			 64);
-	assert_int_equal((v >> TC_CAP_LIMITS_MAX_CP_SHIFT) &
-				 TC_CAP_LIMITS_MAX_CP_MASK,
-			 8);
+	                     TC_CAP_LIMITS_MAX_REC_MASK,
+	                 64);
+	assert_int_equal(
+	    (v >> TC_CAP_LIMITS_MAX_CP_SHIFT) & TC_CAP_LIMITS_MAX_CP_MASK, 8);
 	v = fh_rd(&h, TC_REG_CAP_SLOTS);
 	assert_int_equal(v & TC_CAP_SLOTS_KEYS_MASK, 100);
 	assert_int_equal(v >> TC_CAP_SLOTS_BLOBS_SHIFT, 7);
 	assert_int_equal(fh_rd(&h, TC_REG_CAP_FEATURES),
-			 TC_CAP_F_STATS | TC_CAP_F_IRQ_COALESCE |
-				 TC_CAP_F_BLOB_STORE | TC_CAP_F_TIMING_MODEL |
-				 TC_CAP_F_FAULT_INJECT);
+	                 TC_CAP_F_STATS | TC_CAP_F_IRQ_COALESCE |
+	                     TC_CAP_F_BLOB_STORE | TC_CAP_F_TIMING_MODEL |
+	                     TC_CAP_F_FAULT_INJECT);
 	assert_int_equal(fh_rd(&h, TC_REG_CAP_MAX_INPUT), 1000);
 	assert_int_equal(fh_rd(&h, TC_REG_CAP_BLOB_BYTES), 4096);
 	assert_int_equal(fh_rd(&h, TC_REG_ERR_VECTOR), TC_MAX_QUEUES);
@@ -95,9 +93,8 @@ static void test_no_fault_injection(void **state)
 
 	(void)state;
 	create(&h, "fi=off");
-	assert_int_equal(fh_rd(&h, TC_REG_CAP_FEATURES) &
-				 TC_CAP_F_FAULT_INJECT,
-			 0);
+	assert_int_equal(fh_rd(&h, TC_REG_CAP_FEATURES) & TC_CAP_F_FAULT_INJECT,
+	                 0);
 	/* The FI registers behave as undefined. */
 	fh_wr(&h, TC_REG_FI_ERROR_PPM, 1000000);
 	assert_int_equal(fh_rd(&h, TC_REG_FI_ERROR_PPM), 0);
@@ -183,8 +180,7 @@ static void test_pairs_and_time(void **state)
 	fh_wr64(&h, q + TC_QP_SQ_BASE_LO, 0x123456789abcdec0ull);
 	assert_int_equal(fh_rd(&h, q + TC_QP_SQ_BASE_LO), 0x9abcdec0u);
 	assert_int_equal(fh_rd(&h, q + TC_QP_SQ_BASE_HI), 0x12345678u);
-	assert_true(fh_rd64(&h, q + TC_QP_SQ_BASE_LO) ==
-		    0x123456789abcdec0ull);
+	assert_true(fh_rd64(&h, q + TC_QP_SQ_BASE_LO) == 0x123456789abcdec0ull);
 	/* 4-byte halves. */
 	fh_wr(&h, q + TC_QP_CQ_BASE_HI, 0xabcd);
 	fh_wr(&h, q + TC_QP_CQ_BASE_LO, 0x10);
@@ -212,9 +208,8 @@ static void test_ctrl_status(void **state)
 	/* FATAL clears READY; CLEAR_FATAL restores it. */
 	fh_wr(&h, TC_REG_FI_CTRL, TC_FI_CTRL_FATAL_NOW);
 	assert_int_equal(fh_rd(&h, TC_REG_STATUS),
-			 TC_STATUS_FATAL |
-				 TC_FATAL_INJECTED
-					 << TC_STATUS_FATAL_CODE_SHIFT);
+	                 TC_STATUS_FATAL | TC_FATAL_INJECTED
+	                                       << TC_STATUS_FATAL_CODE_SHIFT);
 	assert_true(fh_wait_irqs(&h, TC_MAX_QUEUES, 1, FH_WAIT_MS));
 	fh_wr(&h, TC_REG_CTRL, TC_CTRL_ENABLE | TC_CTRL_CLEAR_FATAL);
 	assert_int_equal(fh_rd(&h, TC_REG_STATUS), TC_STATUS_READY);
@@ -259,8 +254,8 @@ static void test_nop_round_trip(void **state)
 
 		if (n)
 			assert_int_equal(
-				fh_rd(&h, TC_ENG_REG(e, TC_ENG_STAT_CLASS)),
-				TC_CLASS_NOP);
+			    fh_rd(&h, TC_ENG_REG(e, TC_ENG_STAT_CLASS)),
+			    TC_CLASS_NOP);
 		jobs += n;
 	}
 	assert_true(jobs == 1);
@@ -273,9 +268,9 @@ static void test_nop_round_trip(void **state)
 static void test_digest_round_trip(void **state)
 {
 	static const uint8_t want[32] = {
-		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
-		0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
-		0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+	    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+	    0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+	    0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
 	struct fh_host h;
 	struct fh_queue fq;
 	struct tc_sg_entry *sg;
@@ -318,7 +313,7 @@ static void test_digest_round_trip(void **state)
 		bytes += fh_rd64(&h, TC_ENG_REG(e, TC_ENG_STAT_BYTES_LO));
 	assert_true(bytes == 3);
 	assert_int_equal(fh_rd(&h, TC_ENG_REG(0, TC_ENG_STAT_CLASS)),
-			 TC_CLASS_DIGEST);
+	                 TC_CLASS_DIGEST);
 	assert_true(fh_rd64(&h, TC_ENG_REG(0, TC_ENG_STAT_BUSY_NS_LO)) > 0);
 	fh_destroy(&h);
 }
@@ -334,8 +329,8 @@ static void test_reset_clears(void **state)
 	create(&h, "");
 	fh_enable(&h);
 	fh_queue_setup(&h, &fq, 0, 3, 3,
-		       TC_QP_CTRL_IRQ_ENABLE | 2u << TC_QP_CTRL_VECTOR_SHIFT,
-		       0x00100004);
+	               TC_QP_CTRL_IRQ_ENABLE | 2u << TC_QP_CTRL_VECTOR_SHIFT,
+	               0x00100004);
 	fh_submit_nops(&h, &fq, 1, 1);
 	assert_true(fh_wait_cqe(&fq, &c, FH_WAIT_MS));
 	fh_wr(&h, TC_REG_CTRL, TC_CTRL_RESET);
@@ -405,7 +400,7 @@ static int dummy_dma(void *opaque, uint64_t addr, void *buf, size_t len)
 }
 
 static int dummy_dma_write(void *opaque, uint64_t addr, const void *buf,
-			   size_t len)
+                           size_t len)
 {
 	(void)opaque;
 	(void)addr;
@@ -445,17 +440,17 @@ static void test_create_rejects(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_identity_caps),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_no_fault_injection),
-		cmocka_unit_test(test_bad_mmio),
-		cmocka_unit_test(test_pairs_and_time),
-		cmocka_unit_test(test_ctrl_status),
-		cmocka_unit_test(test_nop_round_trip),
-		cmocka_unit_test(test_digest_round_trip),
-		cmocka_unit_test(test_reset_clears),
-		cmocka_unit_test(test_log_rate_limit),
-		cmocka_unit_test(test_create_rejects),
+	    cmocka_unit_test(test_identity_caps),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_no_fault_injection),
+	    cmocka_unit_test(test_bad_mmio),
+	    cmocka_unit_test(test_pairs_and_time),
+	    cmocka_unit_test(test_ctrl_status),
+	    cmocka_unit_test(test_nop_round_trip),
+	    cmocka_unit_test(test_digest_round_trip),
+	    cmocka_unit_test(test_reset_clears),
+	    cmocka_unit_test(test_log_rate_limit),
+	    cmocka_unit_test(test_create_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

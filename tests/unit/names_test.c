@@ -13,9 +13,9 @@
 static void test_status_names(void **state)
 {
 	static const char *const want[] = {
-		"ok",	       "invalid_desc", "unsupported",	"dma_fault",
-		"auth_fail",   "bad_key_slot", "internal",	"aborted_reset",
-		"bad_blob",    "buf_too_small", "bad_key",
+	    "ok",        "invalid_desc",  "unsupported", "dma_fault",
+	    "auth_fail", "bad_key_slot",  "internal",    "aborted_reset",
+	    "bad_blob",  "buf_too_small", "bad_key",
 	};
 	unsigned i;
 
@@ -30,12 +30,12 @@ static void test_status_names(void **state)
 static void test_opcode_and_class_names(void **state)
 {
 	static const char *const ops[] = {
-		"nop",	       "digest",      "aead_batch",  "key_load",
-		"key_evict",   "rsa_sign",    "rsa_decrypt", "ecdsa_sign",
-		"ecdh_keygen", "ecdh_derive", "blob_load",   "blob_evict",
+	    "nop",         "digest",      "aead_batch",  "key_load",
+	    "key_evict",   "rsa_sign",    "rsa_decrypt", "ecdsa_sign",
+	    "ecdh_keygen", "ecdh_derive", "blob_load",   "blob_evict",
 	};
-	static const char *const classes[] = { "nop", "digest", "aead", "pke",
-					       "admin" };
+	static const char *const classes[] = {"nop", "digest", "aead", "pke",
+	                                      "admin"};
 	unsigned i;
 
 	(void)state;
@@ -60,9 +60,9 @@ static void test_clock_monotonic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status_names),
-		cmocka_unit_test(test_opcode_and_class_names),
-		cmocka_unit_test(test_clock_monotonic),
+	    cmocka_unit_test(test_status_names),
+	    cmocka_unit_test(test_opcode_and_class_names),
+	    cmocka_unit_test(test_clock_monotonic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

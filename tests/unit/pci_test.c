@@ -32,9 +32,9 @@ static void test_scan_counts_consistent(void **state)
 
 		assert_int_equal(cards[i].vendor, TC_PCI_VENDOR_ID);
 		assert_int_equal(cards[i].device, TC_PCI_DEVICE_ID);
-		assert_int_equal(sscanf(cards[i].bdf, "%x:%x:%x.%x", &dom, &bus,
-					&dev, &fn),
-				 4);
+		assert_int_equal(
+		    sscanf(cards[i].bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn),
+		    4);
 		assert_true(cards[i].iommu_group >= -1);
 		assert_true(strlen(cards[i].driver) < sizeof(cards[i].driver));
 	}
@@ -58,8 +58,8 @@ static void test_scan_small_array(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scan_counts_consistent),
-		cmocka_unit_test(test_scan_small_array),
+	    cmocka_unit_test(test_scan_counts_consistent),
+	    cmocka_unit_test(test_scan_small_array),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

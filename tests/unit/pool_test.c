@@ -25,7 +25,7 @@
 #include "tc_driver_internal.h"
 
 #define MAX_CARDS 3
-#define NJOBS	  600
+#define NJOBS     600
 
 struct fixture {
 	struct tc_ctx *ctx;
@@ -53,7 +53,7 @@ static void job_done(struct tc_job *job)
 }
 
 static struct fixture *make_pool(const char *const *specs, unsigned n,
-				 const struct tc_pool_opts *opts)
+                                 const struct tc_pool_opts *opts)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	unsigned i;
@@ -63,7 +63,7 @@ static struct fixture *make_pool(const char *const *specs, unsigned n,
 	assert_int_equal(tc_ctx_create(&f->ctx), 0);
 	assert_int_equal(tc_pool_create(f->ctx, opts, &f->pool), 0);
 	for (i = 0; i < n; i++) {
-		struct tc_dev_opts o = { .sim_spec = specs[i] };
+		struct tc_dev_opts o = {.sim_spec = specs[i]};
 
 		assert_int_equal(tc_dev_open(f->ctx, "sim", &o, &f->dev[i]), 0);
 		assert_int_equal(tc_pool_add(f->pool, f->dev[i]), (int)i);
@@ -117,17 +117,17 @@ static void assert_exactly_once(struct fixture *f, unsigned n)
 	for (i = 0; i < n; i++) {
 		if (f->done_count[i] != 1)
 			fail_msg("job %u completed %u times", i,
-				 f->done_count[i]);
+			         f->done_count[i]);
 		if (f->jobs[i].status != TC_STS_OK)
 			fail_msg("job %u: %s after %u attempts", i,
-				 tc_status_name(f->jobs[i].status),
-				 f->jobs[i].attempts);
+			         tc_status_name(f->jobs[i].status),
+			         f->jobs[i].attempts);
 	}
 	assert_int_equal(tc_pool_inflight(f->pool), 0);
 }
 
-static const char *const unequal[] = { "engines=1,nop_ops=4000",
-				       "engines=1,nop_ops=1000" };
+static const char *const unequal[] = {"engines=1,nop_ops=4000",
+                                      "engines=1,nop_ops=1000"};
 
 static void test_ect_prefers_faster_card(void **state)
 {
@@ -174,7 +174,7 @@ static void test_round_robin_equal_counts(void **state)
 	free_pool(f);
 }
 
-static const char *const three[] = { "engines=2", "engines=2", "engines=2" };
+static const char *const three[] = {"engines=2", "engines=2", "engines=2"};
 
 static void test_failover_on_errors(void **state)
 {
@@ -313,11 +313,10 @@ static void test_keys_loaded_and_reloaded(void **state)
 	f = make_pool(three, 2, &o);
 	for (i = 0; i < 32; i++)
 		key[i] = (unsigned char)(i * 7 + 1);
-	assert_int_equal(tc_pool_key_create(f->pool, TC_KEY_HMAC, key, 32,
-					    &slot),
-			 0);
+	assert_int_equal(
+	    tc_pool_key_create(f->pool, TC_KEY_HMAC, key, 32, &slot), 0);
 	assert_int_equal(tc_pool_key_create(f->pool, 0, key, 32, &slot2),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_int_equal(tc_dma_alloc(f->ctx, 64, &data), 0);
 	assert_int_equal(tc_dma_alloc(f->ctx, sizeof(*sg), &sgl), 0);
 	assert_int_equal(tc_dma_alloc(f->ctx, 32, &out), 0);
@@ -332,7 +331,7 @@ static void test_keys_loaded_and_reloaded(void **state)
 			struct tc_job *job = &f->jobs[round * 4 + i];
 
 			tc_job_prep_digest(job, TC_HASH_SHA256, sgl.iova, 1,
-					   NULL, 0, out.iova, 32);
+			                   NULL, 0, out.iova, 32);
 			job->sqe.u.digest.dflags = TC_DIGEST_F_HMAC;
 			job->sqe.u.digest.key_slot = htole32(slot);
 			job->keys = &slot;
@@ -370,9 +369,8 @@ static void test_keys_loaded_and_reloaded(void **state)
 	tc_pool_key_destroy(f->pool, slot);
 	for (i = 0; i < 20; i++)
 		tc_pool_wait(f->pool, 10);
-	assert_int_equal(tc_pool_key_create(f->pool, TC_KEY_HMAC, key, 16,
-					    &slot2),
-			 0);
+	assert_int_equal(
+	    tc_pool_key_create(f->pool, TC_KEY_HMAC, key, 16, &slot2), 0);
 	assert_int_equal(slot2, slot);
 	free_pool(f);
 }
@@ -402,14 +400,14 @@ static void test_wait_idle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ect_prefers_faster_card),
-		cmocka_unit_test(test_round_robin_equal_counts),
-		cmocka_unit_test(test_failover_on_errors),
-		cmocka_unit_test(test_stall_timeout_and_probe),
-		cmocka_unit_test(test_card_resets_itself),
-		cmocka_unit_test(test_no_usable_card),
-		cmocka_unit_test(test_keys_loaded_and_reloaded),
-		cmocka_unit_test(test_wait_idle),
+	    cmocka_unit_test(test_ect_prefers_faster_card),
+	    cmocka_unit_test(test_round_robin_equal_counts),
+	    cmocka_unit_test(test_failover_on_errors),
+	    cmocka_unit_test(test_stall_timeout_and_probe),
+	    cmocka_unit_test(test_card_resets_itself),
+	    cmocka_unit_test(test_no_usable_card),
+	    cmocka_unit_test(test_keys_loaded_and_reloaded),
+	    cmocka_unit_test(test_wait_idle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

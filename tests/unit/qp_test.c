@@ -29,11 +29,11 @@
 
 struct fake {
 	uint32_t regs[TC_BAR0_SIZE / 4];
-	unsigned sq_db, cq_db;	   /* doorbell writes */
+	unsigned sq_db, cq_db;     /* doorbell writes */
 	uint32_t sq_tail, cq_head; /* last doorbell values */
 	uint32_t sq_head, cq_tail; /* the fake's own free-running counts */
-	struct tc_qp *qp;	   /* queue 0 as the device sees it */
-	bool abort_on_reset;	   /* post ABORTED_RESET entries on reset */
+	struct tc_qp *qp;          /* queue 0 as the device sees it */
+	bool abort_on_reset;       /* post ABORTED_RESET entries on reset */
 };
 
 static struct fake *fake_of(struct tc_dev *dev)
@@ -48,8 +48,8 @@ static uint32_t fake_read32(struct tc_dev *dev, uint32_t off)
 
 	if (off == TC_REG_STATUS)
 		return (f->regs[TC_REG_CTRL / 4] & TC_CTRL_ENABLE)
-			       ? TC_STATUS_READY
-			       : 0;
+		           ? TC_STATUS_READY
+		           : 0;
 	if (off >= TC_QP_BASE && off < TC_QP_BASE + 16 * TC_QP_STRIDE &&
 	    (off - TC_QP_BASE) % TC_QP_STRIDE == TC_QP_STATUS) {
 		ctrl = f->regs[(off - TC_QP_STATUS + TC_QP_CTRL) / 4];
@@ -60,12 +60,12 @@ static uint32_t fake_read32(struct tc_dev *dev, uint32_t off)
 
 /* Device side: post one completion entry, phase last. */
 static void fake_post(struct fake *f, uint16_t cid, uint16_t sq_id,
-		      uint16_t sq_head, uint16_t status, uint32_t result)
+                      uint16_t sq_head, uint16_t status, uint32_t result)
 {
 	struct tc_qp *qp = f->qp;
 	unsigned log2 = qp->depth_log2;
-	struct tc_cqe *e = (struct tc_cqe *)qp->cq_buf.va +
-			   (f->cq_tail & (qp->depth - 1));
+	struct tc_cqe *e =
+	    (struct tc_cqe *)qp->cq_buf.va + (f->cq_tail & (qp->depth - 1));
 	uint16_t phase = ((f->cq_tail >> log2) & 1) ? 0 : TC_CQE_PHASE;
 
 	e->result = htole32(result);
@@ -84,12 +84,13 @@ static unsigned fake_run(struct fake *f, unsigned n)
 	unsigned done = 0;
 
 	while (done < n && f->sq_head != f->sq_tail) {
-		const struct tc_sqe *sqe = (const struct tc_sqe *)qp->sq_buf.va +
-					   (f->sq_head & (qp->depth - 1));
+		const struct tc_sqe *sqe =
+		    (const struct tc_sqe *)qp->sq_buf.va +
+		    (f->sq_head & (qp->depth - 1));
 
 		f->sq_head++;
 		fake_post(f, le16toh(sqe->cid), 0, (uint16_t)f->sq_head, 0,
-			  sqe->opcode == TC_OP_NOP ? 7u : 0u);
+		          sqe->opcode == TC_OP_NOP ? 7u : 0u);
 		done++;
 	}
 	return done;
@@ -102,13 +103,12 @@ static void fake_reset(struct fake *f)
 	if (f->abort_on_reset && f->qp)
 		while (f->sq_head != f->sq_tail) {
 			const struct tc_sqe *sqe =
-				(const struct tc_sqe *)f->qp->sq_buf.va +
-				(f->sq_head & (f->qp->depth - 1));
+			    (const struct tc_sqe *)f->qp->sq_buf.va +
+			    (f->sq_head & (f->qp->depth - 1));
 
 			f->sq_head++;
-			fake_post(f, le16toh(sqe->cid), 0,
-				  (uint16_t)f->sq_head, TC_STS_ABORTED_RESET,
-				  0);
+			fake_post(f, le16toh(sqe->cid), 0, (uint16_t)f->sq_head,
+			          TC_STS_ABORTED_RESET, 0);
 		}
 	for (q = 0; q < 16; q++)
 		memset(&f->regs[TC_QP_REG(q, 0) / 4], 0, TC_QP_STRIDE);
@@ -142,9 +142,9 @@ static void fake_write32(struct tc_dev *dev, uint32_t off, uint32_t val)
 }
 
 static const struct tc_backend_ops fake_ops = {
-	.name = "fake",
-	.read32 = fake_read32,
-	.write32 = fake_write32,
+    .name = "fake",
+    .read32 = fake_read32,
+    .write32 = fake_write32,
 };
 
 struct fixture {
@@ -220,13 +220,13 @@ static void test_create_rejects(void **state)
 	assert_int_equal(tc_qp_create(&f->dev, 1, 13, &qp), -EINVAL);
 	/* The registers describe the rings. */
 	assert_int_equal(f->fake.regs[TC_QP_REG(0, TC_QP_SIZE) / 4],
-			 2 | 2 << 8);
+	                 2 | 2 << 8);
 	assert_int_equal(f->fake.regs[TC_QP_REG(0, TC_QP_SQ_BASE_LO) / 4],
-			 (uint32_t)f->qp->sq_buf.iova);
+	                 (uint32_t)f->qp->sq_buf.iova);
 	assert_int_equal(f->fake.regs[TC_QP_REG(0, TC_QP_CQ_BASE_LO) / 4],
-			 (uint32_t)f->qp->cq_buf.iova);
+	                 (uint32_t)f->qp->cq_buf.iova);
 	assert_int_equal(f->fake.regs[TC_QP_REG(0, TC_QP_CTRL) / 4],
-			 TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE);
+	                 TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE);
 }
 
 /* 1000 jobs through a 4-entry ring: 250 wraps, the phase flips each. */
@@ -300,8 +300,8 @@ static void test_backpressure(void **state)
 static void test_space_follows_device_head(void **state)
 {
 	struct fixture *f = *state;
-	struct tc_job *batch[4] = { &f->jobs[0], &f->jobs[1], &f->jobs[2],
-				    &f->jobs[3] };
+	struct tc_job *batch[4] = {&f->jobs[0], &f->jobs[1], &f->jobs[2],
+	                           &f->jobs[3]};
 
 	assert_int_equal(tc_qp_submit(f->qp, batch, 4), 4);
 	tc_qp_flush(f->qp);
@@ -321,7 +321,7 @@ static void test_space_follows_device_head(void **state)
 static void test_bad_completions_dropped(void **state)
 {
 	struct fixture *f = *state;
-	struct tc_job *batch[2] = { &f->jobs[0], &f->jobs[1] };
+	struct tc_job *batch[2] = {&f->jobs[0], &f->jobs[1]};
 	uint16_t cid0, cid1;
 
 	assert_int_equal(tc_qp_submit(f->qp, batch, 2), 2);
@@ -329,10 +329,10 @@ static void test_bad_completions_dropped(void **state)
 	cid0 = le16toh(f->qp->sq[0].cid);
 	cid1 = le16toh(f->qp->sq[1].cid);
 	f->fake.sq_head = 2;
-	fake_post(&f->fake, 9, 0, 1, 0, 0);	   /* cid beyond depth */
-	fake_post(&f->fake, cid0, 3, 1, 0, 0);	   /* wrong queue */
-	fake_post(&f->fake, cid0, 0, 7, 0, 0);	   /* head past tail */
-	fake_post(&f->fake, cid0, 0, 1, 0, 0);	   /* valid */
+	fake_post(&f->fake, 9, 0, 1, 0, 0);    /* cid beyond depth */
+	fake_post(&f->fake, cid0, 3, 1, 0, 0); /* wrong queue */
+	fake_post(&f->fake, cid0, 0, 7, 0, 0); /* head past tail */
+	fake_post(&f->fake, cid0, 0, 1, 0, 0); /* valid */
 	assert_int_equal(tc_qp_poll(f->qp, 16), 1);
 	assert_int_equal(f->qp->st.bad_completions, 3);
 	assert_int_equal(f->done_count[0], 1);
@@ -361,7 +361,7 @@ static void test_bad_completions_dropped(void **state)
 static void test_destroy_aborts_once(void **state)
 {
 	struct fixture *f = *state;
-	struct tc_job *batch[3] = { &f->jobs[0], &f->jobs[1], &f->jobs[2] };
+	struct tc_job *batch[3] = {&f->jobs[0], &f->jobs[1], &f->jobs[2]};
 
 	assert_int_equal(tc_qp_submit(f->qp, batch, 3), 3);
 	tc_qp_flush(f->qp);
@@ -380,8 +380,8 @@ static void test_destroy_aborts_once(void **state)
 static void test_reset_completes_each_once(void **state)
 {
 	struct fixture *f = *state;
-	struct tc_job *batch[4] = { &f->jobs[0], &f->jobs[1], &f->jobs[2],
-				    &f->jobs[3] };
+	struct tc_job *batch[4] = {&f->jobs[0], &f->jobs[1], &f->jobs[2],
+	                           &f->jobs[3]};
 	unsigned i;
 
 	f->fake.abort_on_reset = true;
@@ -413,7 +413,7 @@ static void test_reset_completes_each_once(void **state)
 static void test_card_initiated_reset(void **state)
 {
 	struct fixture *f = *state;
-	struct tc_job *batch[3] = { &f->jobs[0], &f->jobs[1], &f->jobs[2] };
+	struct tc_job *batch[3] = {&f->jobs[0], &f->jobs[1], &f->jobs[2]};
 	unsigned i;
 
 	f->fake.abort_on_reset = true;
@@ -472,24 +472,24 @@ static void test_resubmit_from_done(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_rejects,
-						setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_wrap_and_phase,
-						setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_backpressure, setup_small,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_space_follows_device_head,
-						setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_completions_dropped,
-						setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_aborts_once,
-						setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_completes_each_once,
-						setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_card_initiated_reset,
-						setup_small, teardown),
-		cmocka_unit_test_setup_teardown(test_resubmit_from_done,
-						setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_rejects, setup_small,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_wrap_and_phase, setup_small,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_backpressure, setup_small,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_space_follows_device_head,
+	                                    setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_completions_dropped,
+	                                    setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_destroy_aborts_once,
+	                                    setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_reset_completes_each_once,
+	                                    setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_card_initiated_reset,
+	                                    setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_resubmit_from_done,
+	                                    setup_small, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,7 @@ static void create(struct fh_host *h, const char *spec)
 
 /* Program queue 0 by hand and set ENABLE; returns QP_STATUS. */
 static uint32_t try_enable(struct fh_host *h, uint64_t sq, uint64_t cq,
-			   uint32_t size, uint32_t ctrl)
+                           uint32_t size, uint32_t ctrl)
 {
 	uint32_t q = TC_QP_REG(0, 0);
 
@@ -48,21 +48,20 @@ static void test_setup_validation(void **state)
 	cq = fh_alloc(&h, 64 * 16, 4096, NULL);
 
 	assert_int_equal(try_enable(&h, sq + 32, cq, ok, 0),
-			 TC_QP_STATUS_ERROR);
-	assert_int_equal(try_enable(&h, sq, cq + 8, ok, 0),
-			 TC_QP_STATUS_ERROR);
+	                 TC_QP_STATUS_ERROR);
+	assert_int_equal(try_enable(&h, sq, cq + 8, ok, 0), TC_QP_STATUS_ERROR);
 	assert_int_equal(try_enable(&h, sq, cq, 0u | 3u << 8, 0),
-			 TC_QP_STATUS_ERROR);
+	                 TC_QP_STATUS_ERROR);
 	assert_int_equal(try_enable(&h, sq, cq, 3u, 0), TC_QP_STATUS_ERROR);
 	assert_int_equal(try_enable(&h, sq, cq, 7u | 3u << 8, 0),
-			 TC_QP_STATUS_ERROR);
+	                 TC_QP_STATUS_ERROR);
 	assert_int_equal(try_enable(&h, sq, cq, 3u | 7u << 8, 0),
-			 TC_QP_STATUS_ERROR);
+	                 TC_QP_STATUS_ERROR);
 	assert_int_equal(
-		try_enable(&h, sq, cq, ok,
-			   TC_QP_CTRL_IRQ_ENABLE |
-				   TC_MSIX_VECTORS << TC_QP_CTRL_VECTOR_SHIFT),
-		TC_QP_STATUS_ERROR);
+	    try_enable(&h, sq, cq, ok,
+	               TC_QP_CTRL_IRQ_ENABLE | TC_MSIX_VECTORS
+	                                           << TC_QP_CTRL_VECTOR_SHIFT),
+	    TC_QP_STATUS_ERROR);
 	/* A rejected queue reads back without ENABLE... */
 	assert_int_equal(fh_rd(&h, q + TC_QP_CTRL) & TC_QP_CTRL_ENABLE, 0);
 	/* ...refuses doorbells... */
@@ -72,32 +71,40 @@ static void test_setup_validation(void **state)
 	fh_wr(&h, q + TC_QP_CTRL, 0);
 	assert_int_equal(fh_rd(&h, q + TC_QP_STATUS), 0);
 	/* Without IRQ_ENABLE the vector is not checked. */
-	assert_int_equal(
-		try_enable(&h, sq, cq, ok,
-			   TC_MSIX_VECTORS << TC_QP_CTRL_VECTOR_SHIFT),
-		TC_QP_STATUS_ENABLED);
+	assert_int_equal(try_enable(&h, sq, cq, ok,
+	                            TC_MSIX_VECTORS << TC_QP_CTRL_VECTOR_SHIFT),
+	                 TC_QP_STATUS_ENABLED);
 	/* Largest rings are fine. */
-	assert_int_equal(try_enable(&h, sq, cq, 6u | 6u << 8,
-				    TC_QP_CTRL_IRQ_ENABLE |
-					    16u << TC_QP_CTRL_VECTOR_SHIFT),
-			 TC_QP_STATUS_ENABLED);
+	assert_int_equal(
+	    try_enable(&h, sq, cq, 6u | 6u << 8,
+	               TC_QP_CTRL_IRQ_ENABLE | 16u << TC_QP_CTRL_VECTOR_SHIFT),
+	    TC_QP_STATUS_ENABLED);
 	assert_int_equal(fh_rd(&h, q + TC_QP_CTRL),
-			 TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE |
-				 16u << TC_QP_CTRL_VECTOR_SHIFT);
+	                 TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE |
+	                     16u << TC_QP_CTRL_VECTOR_SHIFT);
 	assert_int_equal(fh_rd(&h, TC_REG_BAD_MMIO), 0);
+	/* A bad vector while enabled: ignored, counted, still enabled. */
+	fh_wr(&h, q + TC_QP_CTRL,
+	      TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE |
+	          TC_MSIX_VECTORS << TC_QP_CTRL_VECTOR_SHIFT);
+	assert_int_equal(fh_rd(&h, TC_REG_BAD_MMIO), 1);
+	assert_int_equal(fh_rd(&h, q + TC_QP_STATUS), TC_QP_STATUS_ENABLED);
+	assert_int_equal(fh_rd(&h, q + TC_QP_CTRL),
+	                 TC_QP_CTRL_ENABLE | TC_QP_CTRL_IRQ_ENABLE |
+	                     16u << TC_QP_CTRL_VECTOR_SHIFT);
 
 	/* Base and size are locked while enabled: ignored, counted. */
 	fh_wr(&h, q + TC_QP_SQ_BASE_LO, 0);
 	fh_wr64(&h, q + TC_QP_CQ_BASE_LO, 0);
 	fh_wr(&h, q + TC_QP_SIZE, ok);
-	assert_int_equal(fh_rd(&h, TC_REG_BAD_MMIO), 3);
+	assert_int_equal(fh_rd(&h, TC_REG_BAD_MMIO), 4);
 	assert_true(fh_rd64(&h, q + TC_QP_SQ_BASE_LO) == sq);
 	assert_true(fh_rd64(&h, q + TC_QP_CQ_BASE_LO) == cq);
 	assert_int_equal(fh_rd(&h, q + TC_QP_SIZE), 6u | 6u << 8);
 	/* COALESCE may change at any time. */
 	fh_wr(&h, q + TC_QP_COALESCE, 0xffffffff);
 	assert_int_equal(fh_rd(&h, q + TC_QP_COALESCE), 0xffff00ff);
-	assert_int_equal(fh_rd(&h, TC_REG_BAD_MMIO), 3);
+	assert_int_equal(fh_rd(&h, TC_REG_BAD_MMIO), 4);
 	fh_destroy(&h);
 }
 
@@ -112,7 +119,7 @@ static void run_wrap(const char *spec, bool ordered)
 
 	create(&h, spec);
 	assert_int_equal(fh_queue_setup(&h, &fq, 0, 3, 3, 0, 0),
-			 TC_QP_STATUS_ENABLED);
+	                 TC_QP_STATUS_ENABLED);
 	while (done < 100) {
 		/* Keep the ring full (host view: done + 8). */
 		unsigned n = 0;
@@ -130,7 +137,7 @@ static void run_wrap(const char *spec, bool ordered)
 		assert_int_equal(n, 1);
 		/* fh_poll only accepts the expected phase: check it too. */
 		assert_int_equal(c[0].status & TC_CQE_PHASE,
-				 ((done >> 3) & 1) ? 0 : 1);
+		                 ((done >> 3) & 1) ? 0 : 1);
 		assert_int_equal(fh_status(&c[0]), TC_STS_OK);
 		assert_true(c[0].cid < 100);
 		assert_int_equal(seen[c[0].cid], 0);
@@ -195,6 +202,18 @@ static void test_bad_sq_doorbells(void **state)
 	fh_wr(&h, TC_DB_SQ_TAIL(0), 2);
 	assert_int_equal(fh_rd(&h, TC_REG_BAD_DOORBELLS), bad);
 	assert_int_equal(fh_rd(&h, TC_QP_REG(0, TC_QP_STAT_DOORBELLS)), 2);
+	/* Each rule on its own, with the card stopped so the head stays
+	 * at 2: a tail 8 ahead of the head is fine, 9 is not, even though
+	 * it is only 1 ahead of the previous tail... */
+	fh_wr(&h, TC_REG_CTRL, 0);
+	fh_wr(&h, TC_DB_SQ_TAIL(0), 10);
+	assert_int_equal(fh_rd(&h, TC_REG_BAD_DOORBELLS), bad);
+	fh_wr(&h, TC_DB_SQ_TAIL(0), 11);
+	assert_int_equal(fh_rd(&h, TC_REG_BAD_DOORBELLS), ++bad);
+	/* ...and 7 is within the ring of the head but behind the tail. */
+	fh_wr(&h, TC_DB_SQ_TAIL(0), 7);
+	assert_int_equal(fh_rd(&h, TC_REG_BAD_DOORBELLS), ++bad);
+	assert_int_equal(fh_rd(&h, TC_QP_REG(0, TC_QP_STAT_DOORBELLS)), 3);
 	/* Disabled queue (1) and queues that do not exist. */
 	fh_wr(&h, TC_DB_SQ_TAIL(1), 1);
 	fh_wr(&h, TC_DB_SQ_TAIL(2), 1);
@@ -245,8 +264,8 @@ static void test_cq_full_backpressure(void **state)
 		assert_true(fh_wait_cqe(&fq, &c[i], FH_WAIT_MS));
 	/* The card holds the rest until the head moves. */
 	assert_true(fh_wait_reg(&h, TC_QP_REG(0, TC_QP_STATUS),
-				TC_QP_STATUS_CQ_FULL, TC_QP_STATUS_CQ_FULL,
-				FH_WAIT_MS));
+	                        TC_QP_STATUS_CQ_FULL, TC_QP_STATUS_CQ_FULL,
+	                        FH_WAIT_MS));
 	fh_sleep_ms(30);
 	assert_int_equal(fh_rd(&h, TC_QP_REG(0, TC_QP_STAT_COMPLETED)), 4);
 	/* Phase 0 is the next pass: nothing of it may be there yet. */
@@ -260,7 +279,7 @@ static void test_cq_full_backpressure(void **state)
 	for (i = 0; i < 8; i++)
 		assert_int_equal(fh_status(&c[i]), TC_STS_OK);
 	assert_true(fh_wait_reg(&h, TC_QP_REG(0, TC_QP_STATUS),
-				TC_QP_STATUS_CQ_FULL, 0, FH_WAIT_MS));
+	                        TC_QP_STATUS_CQ_FULL, 0, FH_WAIT_MS));
 	fh_destroy(&h);
 }
 
@@ -342,7 +361,7 @@ static void test_sq_fetch_fault(void **state)
 	fh_wr(&h, TC_QP_REG(0, TC_QP_CTRL), TC_QP_CTRL_ENABLE);
 	fh_wr(&h, TC_DB_SQ_TAIL(0), 1);
 	assert_true(fh_wait_reg(&h, TC_REG_STATUS, TC_STATUS_FATAL,
-				TC_STATUS_FATAL, FH_WAIT_MS));
+	                        TC_STATUS_FATAL, FH_WAIT_MS));
 	st = fh_rd(&h, TC_REG_STATUS);
 	assert_int_equal(st >> TC_STATUS_FATAL_CODE_SHIFT, TC_FATAL_SQ_DMA);
 	assert_int_equal(st & TC_STATUS_READY, 0);
@@ -370,12 +389,11 @@ static void test_cq_write_fault(void **state)
 	fh_wr(&h, TC_QP_REG(0, TC_QP_CTRL), TC_QP_CTRL_ENABLE);
 	fh_submit_nops(&h, &fq, 1, 1);
 	assert_true(fh_wait_reg(&h, TC_REG_STATUS, TC_STATUS_FATAL,
-				TC_STATUS_FATAL, FH_WAIT_MS));
-	assert_int_equal(fh_rd(&h, TC_REG_STATUS) >>
-				 TC_STATUS_FATAL_CODE_SHIFT,
-			 TC_FATAL_CQ_DMA);
+	                        TC_STATUS_FATAL, FH_WAIT_MS));
+	assert_int_equal(fh_rd(&h, TC_REG_STATUS) >> TC_STATUS_FATAL_CODE_SHIFT,
+	                 TC_FATAL_CQ_DMA);
 	assert_int_equal(fh_rd(&h, TC_QP_REG(0, TC_QP_STATUS)),
-			 TC_QP_STATUS_ENABLED | TC_QP_STATUS_ERROR);
+	                 TC_QP_STATUS_ENABLED | TC_QP_STATUS_ERROR);
 	assert_true(fh_wait_irqs(&h, TC_MAX_QUEUES, 1, FH_WAIT_MS));
 	/* Reset with the job still held: its abort cannot be written
 	 * either, and the reset still completes. */
@@ -399,7 +417,7 @@ static void test_disable_aborts_inflight(void **state)
 	fh_queue_setup(&h, &fq, 0, 3, 3, 0, 0);
 	fh_submit_nops(&h, &fq, 20, 3);
 	assert_true(fh_wait_reg(&h, TC_QP_REG(0, TC_QP_STAT_JOBS_LO), ~0u, 3,
-				FH_WAIT_MS));
+	                        FH_WAIT_MS));
 	fh_wr(&h, TC_QP_REG(0, TC_QP_CTRL), 0);
 	assert_int_equal(fh_rd(&h, TC_QP_REG(0, TC_QP_STATUS)), 0);
 	/* Already posted when the write returned. */
@@ -412,24 +430,24 @@ static void test_disable_aborts_inflight(void **state)
 	fh_queue_rewind(&fq);
 	fh_wr(&h, TC_QP_REG(0, TC_QP_CTRL), TC_QP_CTRL_ENABLE);
 	assert_int_equal(fh_rd(&h, TC_QP_REG(0, TC_QP_STATUS)),
-			 TC_QP_STATUS_ENABLED);
+	                 TC_QP_STATUS_ENABLED);
 	fh_destroy(&h);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_setup_validation),
-		cmocka_unit_test(test_wrap_one_engine),
-		cmocka_unit_test(test_wrap_four_engines),
-		cmocka_unit_test(test_bad_sq_doorbells),
-		cmocka_unit_test(test_bad_cq_doorbells),
-		cmocka_unit_test(test_cq_full_backpressure),
-		cmocka_unit_test(test_descriptor_checks),
-		cmocka_unit_test(test_op_invalid_counted),
-		cmocka_unit_test(test_sq_fetch_fault),
-		cmocka_unit_test(test_cq_write_fault),
-		cmocka_unit_test(test_disable_aborts_inflight),
+	    cmocka_unit_test(test_setup_validation),
+	    cmocka_unit_test(test_wrap_one_engine),
+	    cmocka_unit_test(test_wrap_four_engines),
+	    cmocka_unit_test(test_bad_sq_doorbells),
+	    cmocka_unit_test(test_bad_cq_doorbells),
+	    cmocka_unit_test(test_cq_full_backpressure),
+	    cmocka_unit_test(test_descriptor_checks),
+	    cmocka_unit_test(test_op_invalid_counted),
+	    cmocka_unit_test(test_sq_fetch_fault),
+	    cmocka_unit_test(test_cq_write_fault),
+	    cmocka_unit_test(test_disable_aborts_inflight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

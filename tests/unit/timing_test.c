@@ -40,13 +40,13 @@ static void test_service_formula(void **state)
 	/* Huge sizes saturate instead of wrapping. */
 	t.bytes_per_sec = 1;
 	assert_true(tc_timing_service_ns(&t, UINT64_MAX) >=
-		    UINT32_MAX * 1000000000ull);
+	            UINT32_MAX * 1000000000ull);
 }
 
 /* Submit n NOPs (in batches that fit the ring) and return ms until all
  * completed. */
 static uint64_t time_nops(struct fh_host *h, struct fh_queue *fq, unsigned n,
-			  uint64_t *first_ms)
+                          uint64_t *first_ms)
 {
 	unsigned ring = 1u << fq->sq_log2, sent = 0, done = 0;
 	struct tc_cqe c;
@@ -216,20 +216,20 @@ static void test_bytes_per_sec(void **state)
 	assert_true(ms <= 600);
 	/* Busy time is the modelled time: 5 x 20 ms. */
 	assert_true(fh_rd64(&h, TC_ENG_REG(0, TC_ENG_STAT_BUSY_NS_LO)) >=
-		    99000000ull);
+	            99000000ull);
 	fh_destroy(&h);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_service_formula),
-		cmocka_unit_test(test_one_engine_rate),
-		cmocka_unit_test(test_two_engine_rate),
-		cmocka_unit_test(test_jitter_free),
-		cmocka_unit_test(test_latency_keeps_throughput),
-		cmocka_unit_test(test_fi_latency),
-		cmocka_unit_test(test_bytes_per_sec),
+	    cmocka_unit_test(test_service_formula),
+	    cmocka_unit_test(test_one_engine_rate),
+	    cmocka_unit_test(test_two_engine_rate),
+	    cmocka_unit_test(test_jitter_free),
+	    cmocka_unit_test(test_latency_keeps_throughput),
+	    cmocka_unit_test(test_fi_latency),
+	    cmocka_unit_test(test_bytes_per_sec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
