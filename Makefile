@@ -113,6 +113,7 @@ test: deps
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 	$(MAKE) test-system
+	$(MAKE) test-qemu
 	$(MAKE) test-fuzz
 	$(MAKE) lint
 	@scripts/test-summary.sh

@@ -107,12 +107,15 @@ fix_ds_tree() {
 # The orig tarball is fetched by apt's own downloader and checked against the
 # SHA256 in the signed Sources index (apt-get source --print-uris).  The
 # Debian packaging tarball is not needed: the two fixes above are all a
-# minimal build requires (docs/qemu.md, "Source").
+# minimal build requires (docs/qemu.md, "How make qemu builds it").
 fetch_source() {
 	[ -f "$TREE/.tlscard-prepared" ] && return 0
 	mkdir -p "$SRC_DIR"
 	local uris line uri file sum
-	uris=$(cd "$SRC_DIR" && apt-get source -qq --print-uris "qemu=$QEMU_DEB_VERSION") ||
+	# An index older than the pinned version needs one apt-get update.
+	uris=$(cd "$SRC_DIR" && apt-get source -qq --print-uris "qemu=$QEMU_DEB_VERSION" 2>/dev/null) ||
+		{ apt-get update -qq && uris=$(cd "$SRC_DIR" &&
+			apt-get source -qq --print-uris "qemu=$QEMU_DEB_VERSION"); } ||
 		die "apt-get source qemu=$QEMU_DEB_VERSION failed (run scripts/deps.sh qemu)"
 	line=$(printf '%s\n' "$uris" | grep "\.orig\.tar\.xz' ") ||
 		die "no orig tarball for qemu=$QEMU_DEB_VERSION in the Sources index"
@@ -258,7 +261,7 @@ main() {
 	install_devices_file
 	configure_qemu
 
-	log "building (ninja -j$JOBS; the first build takes ~5+ minutes)"
+	log "building (ninja -j$JOBS; a first build takes 3 to 5 minutes)"
 	local t0=$SECONDS
 	ninja -C "$BLD" -j"$JOBS" qemu-system-x86_64 >"$BLD/ninja.log" 2>&1 || {
 		grep -B2 -A12 -m3 'error' "$BLD/ninja.log" >&2 || tail -40 "$BLD/ninja.log" >&2

@@ -208,10 +208,11 @@ def write_report(path, keys, results, dig, profile, floor, mach, args):
     for k in ("nproc", "cpu", "kernel", "openssl", "nginx", "haproxy", "wrk",
               "valgrind"):
         L.append("- %s: %s" % (k, mach[k]))
-    L.append("- load average (1 min) at start / end: %s / %s (other work "
-             "shares this machine; CPU per request is per process and so "
-             "robust to it, req/s is not)" % (mach["loadavg_start"],
-                                               mach["loadavg_end"]))
+    L.append("- load average (1 min) at start / end: %s / %s: other work "
+             "shares this machine.  It is not charged to the servers (CPU "
+             "is counted per process) but it perturbs them (caches, "
+             "scheduling), hence the run-to-run spread; req/s means "
+             "little here." % (mach["loadavg_start"], mach["loadavg_end"]))
     L.append("")
     with open(path, "w") as f:
         f.write("\n".join(L))
@@ -299,9 +300,12 @@ def _limits(keys, results, floor, profile):
         if cry is not None and fl:
             L.append("- Crypto: %.0f µs, against a floor of %.0f µs (one "
                      "sign and two X25519 multiplications in `openssl "
-                     "speed`'s hot loop).  The difference is libcrypto's "
-                     "EVP layer per handshake (a new EVP_PKEY for our "
-                     "share and one for the peer's, a derive context, "
+                     "speed`'s hot loop, which times the X25519 derive "
+                     "only).  The difference is X25519 key generation "
+                     "(RNG, a fresh EVP_PKEY, libcrypto's base-point code "
+                     "for the public key), libcrypto's EVP layer per "
+                     "handshake (an EVP_PKEY for the peer's share, a "
+                     "derive context, "
                      "EVP_DigestSignInit_ex fetching its digest and "
                      "signature method, %d HMAC re-keyings; %.0f malloc "
                      "calls per handshake in all, per callgrind) and "

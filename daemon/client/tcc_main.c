@@ -180,10 +180,10 @@ static int tcc_parse_flag(int opt, struct tcc_options *o)
 	case OPT_HELP: tcc_usage(stdout); return -1;
 	default:
 		if (optopt && optopt < 256)
-			tcc_log("unknown option -%c", optopt);
+			tcc_log("unknown option -%c (try --help)", optopt);
 		else
-			tcc_log("unknown option or missing argument: %s",
-			        optind > 0 ? "(see --help)" : "");
+			tcc_log("unknown option or missing argument (try "
+			        "--help)");
 		return TCC_EXIT_USAGE;
 	}
 	return 0;

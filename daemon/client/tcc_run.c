@@ -28,9 +28,9 @@ struct tcc {
 	bool stdin_eof, sock_eof, reported, logged;
 	/* our handshake flights, each sent with one send() when it fits */
 	unsigned flight_writes;
-	bool last_flight; /* our last flight is queued, not yet sent */
-	uint64_t deadline;      /* the whole run */
-	uint64_t idle_until;    /* after stdin EOF: wait for more reply */
+	bool last_flight;    /* our last flight is queued, not yet sent */
+	uint64_t deadline;   /* the whole run */
+	uint64_t idle_until; /* after stdin EOF: wait for more reply */
 };
 
 /* The handshake completed at some point (the state may be CLOSED now). */
@@ -305,8 +305,7 @@ static int tcc_step(struct tcc *t)
 	}
 	if (tls_conn_out_peek(c, &out))
 		p[0].events |= POLLOUT;
-	if (tls_conn_established(c) && !t->stdin_eof &&
-	    tls_conn_send_room(c))
+	if (tls_conn_established(c) && !t->stdin_eof && tls_conn_send_room(c))
 		np = 2;
 	if (t->stdin_eof && t->idle_until < until)
 		until = t->idle_until;

@@ -6,8 +6,9 @@
  * baseline hashes the same segments with libcrypto EVP (init, S updates,
  * final) in this process.  Both run for the same time, in alternating
  * slices so that other load on the machine weighs on both alike; the
- * result is both rates and their ratio.  Every job has its own data, list and output, and
- * the card's digests are checked against libcrypto before timing.
+ * result is both rates and their ratio.  Every job has its own data, list
+ * and output, and the card's digests are checked against libcrypto before
+ * timing.
  */
 #include <errno.h>
 #include <string.h>

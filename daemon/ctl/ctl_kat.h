@@ -16,10 +16,13 @@
 #include "ctl.h"
 #include "ctl_crypto.h"
 
-/* Every job gets this long before the card is declared hung; PKE under a
- * sanitizer build is the slowest op. */
-#define KAT_TIMEOUT_MS 10000u
-#define KAT_ARENA_SIZE (8u << 20)
+/* Every job gets this long by default before the card is declared hung;
+ * PKE under a sanitizer build is the slowest op. */
+#define KAT_TIMEOUT_MS   10000u
+/* After this many timeouts the card counts as dead: the remaining checks
+ * fail at once instead of each waiting out the timeout. */
+#define KAT_MAX_TIMEOUTS 2u
+#define KAT_ARENA_SIZE   (8u << 20)
 
 struct kat_card {
 	const char *name;
@@ -32,6 +35,8 @@ struct kat_card {
 	unsigned passed, failed;
 	bool verbose;
 	uint64_t rng;
+	unsigned timeout_ms; /* per job */
+	unsigned timeouts;   /* jobs that never completed */
 };
 
 void kat_pass(struct kat_card *c, const char *op);
@@ -53,10 +58,13 @@ void kat_reset_arena(struct kat_card *c);
  * Submit the jobs (one doorbell) and wait until each has completed.
  * Returns 0, or -ETIMEDOUT (the queue pair is then torn down, which aborts
  * the jobs, and re-created), -EAGAIN (the ring did not take them all),
- * -ENODEV (no queue pair).  Job statuses are in job->status.
+ * -ENODEV (no queue pair, or the card timed out KAT_MAX_TIMEOUTS times).
+ * Job statuses are in job->status.
  */
 int kat_run_jobs(struct kat_card *c, struct tc_job **jobs, unsigned n);
 int kat_run(struct kat_card *c, struct tc_job *job);
+/* Report op as failed because kat_run*() returned ret. */
+void kat_fail_run(struct kat_card *c, const char *op, int ret);
 /* Run one job and report op as passed iff it completes with want; used by
  * the admin steps and the bad-input checks.  Returns true on PASS. */
 bool kat_expect(struct kat_card *c, const char *op, struct tc_job *job,
@@ -86,7 +94,7 @@ void kat_ec_keys_free(void);
 
 /* Card setup: arena and queue pair 0.  0 or -errno (teardown still safe). */
 int kat_card_setup(struct kat_card *c, struct tc_ctx *ctx, struct tc_dev *dev,
-                   const char *name, bool verbose);
+                   const char *name, bool verbose, unsigned timeout_ms);
 void kat_card_teardown(struct kat_card *c);
 
 /* Key slots the checks use: far from 0 so a slot mix-up is visible. */

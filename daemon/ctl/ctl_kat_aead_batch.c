@@ -272,7 +272,7 @@ static void check_evicted_key(struct kat_card *c)
 	tc_job_prep_aead(&job, b.recs_iova, N, b.status_iova);
 	ret = kat_run(c, &job);
 	if (ret) {
-		kat_fail(c, op, "%s", strerror(-ret));
+		kat_fail_run(c, op, ret);
 		goto out;
 	}
 	if (le16toh(b.status[BAD]) != TC_STS_BAD_KEY_SLOT)

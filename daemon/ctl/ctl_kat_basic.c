@@ -85,7 +85,7 @@ static void check_nop_batch(struct kat_card *c)
 	tc_qp_get_stats(c->qp, &before);
 	ret = kat_run_jobs(c, ptrs, N);
 	if (ret) {
-		kat_fail(c, "nop-batch64", "%s", strerror(-ret));
+		kat_fail_run(c, "nop-batch64", ret);
 		return;
 	}
 	tc_qp_get_stats(c->qp, &after);

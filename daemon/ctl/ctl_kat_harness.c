@@ -102,7 +102,7 @@ int kat_run_jobs(struct kat_card *c, struct tc_job **jobs, unsigned n)
 	unsigned pending, accepted;
 	uint64_t deadline;
 
-	if (!c->qp)
+	if (!c->qp || c->timeouts >= KAT_MAX_TIMEOUTS)
 		return -ENODEV;
 	for (unsigned i = 0; i < n; i++) {
 		jobs[i]->done = kat_job_done;
@@ -114,11 +114,12 @@ int kat_run_jobs(struct kat_card *c, struct tc_job **jobs, unsigned n)
 	/* one doorbell for the whole batch */
 	if (accepted)
 		tc_qp_flush(c->qp);
-	deadline = tc_now_ns() + (uint64_t)KAT_TIMEOUT_MS * 1000000u;
+	deadline = tc_now_ns() + (uint64_t)c->timeout_ms * 1000000u;
 	while (pending) {
 		if (tc_qp_poll(c->qp, 64))
 			continue;
 		if (tc_now_ns() > deadline) {
+			c->timeouts++;
 			kat_recover_qp(c);
 			return -ETIMEDOUT;
 		}
@@ -132,14 +133,22 @@ int kat_run(struct kat_card *c, struct tc_job *job)
 	return kat_run_jobs(c, &job, 1);
 }
 
+void kat_fail_run(struct kat_card *c, const char *op, int ret)
+{
+	if (ret == -ETIMEDOUT)
+		kat_fail(c, op, "no completion within %u ms", c->timeout_ms);
+	else if (ret == -ENODEV && c->timeouts >= KAT_MAX_TIMEOUTS)
+		kat_fail(c, op, "not run: the card stopped completing jobs");
+	else
+		kat_fail(c, op, "submit failed: %s", strerror(-ret));
+}
+
 static bool run_reported(struct kat_card *c, const char *op, struct tc_job *job)
 {
 	int ret = kat_run(c, job);
 
-	if (ret == -ETIMEDOUT)
-		kat_fail(c, op, "no completion within %u ms", KAT_TIMEOUT_MS);
-	else if (ret)
-		kat_fail(c, op, "submit failed: %s", strerror(-ret));
+	if (ret)
+		kat_fail_run(c, op, ret);
 	return ret == 0;
 }
 
@@ -200,7 +209,7 @@ bool kat_check_bytes(struct kat_card *c, const char *op, const void *got,
 }
 
 int kat_card_setup(struct kat_card *c, struct tc_ctx *ctx, struct tc_dev *dev,
-                   const char *name, bool verbose)
+                   const char *name, bool verbose, unsigned timeout_ms)
 {
 	int ret;
 
@@ -209,6 +218,7 @@ int kat_card_setup(struct kat_card *c, struct tc_ctx *ctx, struct tc_dev *dev,
 	c->ctx = ctx;
 	c->dev = dev;
 	c->verbose = verbose;
+	c->timeout_ms = timeout_ms;
 	c->info = tc_dev_info(dev);
 	c->rng = 0x7c01u;
 	ret = tc_dma_alloc(ctx, KAT_ARENA_SIZE, &c->arena);

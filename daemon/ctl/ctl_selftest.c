@@ -14,7 +14,8 @@
 #include "ctl_kat.h"
 
 static const char selftest_usage[] =
-    "usage: tlscardctl selftest --device SPEC [--sim-spec KNOBS] [-v]\n"
+    "usage: tlscardctl selftest --device SPEC [--sim-spec KNOBS]\n"
+    "                           [--timeout-ms N] [-v]\n"
     "\n"
     "Run every card operation on every card named by SPEC and check each\n"
     "result against published vectors (FIPS 180-2, RFC 4231, the GCM spec\n"
@@ -27,6 +28,8 @@ static const char selftest_usage[] =
     "                        vfio:BDF (e.g. vfio:0000:00:03.0) or vfio:all\n"
     "  -s, --sim-spec KNOBS  sim card knobs, e.g. engines=2,pke_ops=2000\n"
     "                        (see tc_model_config_parse in tc_model.h)\n"
+    "  -T, --timeout-ms N    wait this long for each job before counting the\n"
+    "                        card as hung (default 10000)\n"
     "  -v, --verbose         print card details and extra diagnostics\n"
     "  -h, --help            show this help\n";
 
@@ -52,13 +55,13 @@ static void describe_card(struct kat_card *c)
 }
 
 static void test_card(struct ctl_cards *cards, unsigned idx, bool verbose,
-                      unsigned *passed, unsigned *failed)
+                      unsigned timeout_ms, unsigned *passed, unsigned *failed)
 {
 	struct kat_card card;
 	int ret;
 
 	ret = kat_card_setup(&card, cards->ctx, cards->dev[idx],
-	                     cards->label[idx], verbose);
+	                     cards->label[idx], verbose, timeout_ms);
 	if (ret) {
 		kat_fail(&card, "setup", "queue pair or DMA arena: %s",
 		         strerror(-ret));
@@ -80,6 +83,7 @@ static int selftest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"device", required_argument, NULL, 'd'},
 	    {"sim-spec", required_argument, NULL, 's'},
+	    {"timeout-ms", required_argument, NULL, 'T'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -90,15 +94,21 @@ static int selftest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	int failed_open[CTL_MAX_CARDS];
 	unsigned n, passed = 0, failed = 0;
 	struct ctl_cards cards;
+	unsigned timeout_ms = KAT_TIMEOUT_MS;
 	bool verbose = false;
 	char err[256];
 	int c, ret;
 
 	optind = 0;
-	while ((c = ctl_getopt(cmd, argc, argv, "d:s:v", longopts)) != -1) {
+	while ((c = ctl_getopt(cmd, argc, argv, "d:s:T:v", longopts)) != -1) {
 		switch (c) {
 		case 'd': device = optarg; break;
 		case 's': knobs.all = optarg; break;
+		case 'T':
+			if (ctl_parse_unsigned(cmd, "--timeout-ms", optarg, 1,
+			                       3600000, &timeout_ms))
+				return CTL_EXIT_USAGE;
+			break;
 		case 'v': verbose = true; break;
 		case CTL_OPT_HELP: ctl_print_usage(cmd, stdout); return 0;
 		default: return CTL_EXIT_USAGE;
@@ -139,7 +149,7 @@ static int selftest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 			failed++;
 			continue;
 		}
-		test_card(&cards, i, verbose, &passed, &failed);
+		test_card(&cards, i, verbose, timeout_ms, &passed, &failed);
 	}
 	ctl_cards_close(&cards);
 	kat_rsa_keys_free();

@@ -122,6 +122,9 @@ tls_result tls12_client_flight(struct tls_conn *c)
 	struct tls_writer w;
 	tls_result r;
 
+	/* The 1.3 key_share of our hello went unused: a fresh key. */
+	if (hs->ecdh.impl)
+		o->ops->ecdh_free(o, &hs->ecdh);
 	TLS_GUARD(
 	    o->ops->ecdh_keygen(o, cl->ske_group, &hs->ecdh, pub, &pub_len));
 	/* A point off the curve: illegal_parameter (bad key share). */

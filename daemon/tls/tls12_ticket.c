@@ -31,8 +31,9 @@ tls_result tls12_ticket_resume(struct tls_config *cfg,
 	/* RFC 6066 §3: "MUST NOT accept the request to resume the session
 	 * if the server_name extension contains a different name". */
 	TLS_ENSURE(s->sni_len == ch->sni_len &&
-	               strncasecmp((const char *)s->sni, (const char *)ch->sni,
-	                           s->sni_len) == 0,
+	               (!s->sni_len ||
+	                strncasecmp((const char *)s->sni, (const char *)ch->sni,
+	                            s->sni_len) == 0),
 	           TLS_ERR_UNRECOGNIZED_NAME);
 	return TLS_OK;
 }

@@ -20,8 +20,7 @@
 #include "tls_client.h"
 #include "tls_sigalgs.h"
 
-tls_result tls13_client_cert(struct tls_conn *c, const uint8_t *msg,
-                             size_t len)
+tls_result tls13_client_cert(struct tls_conn *c, const uint8_t *msg, size_t len)
 {
 	struct tls_reader r, ctx;
 
@@ -75,11 +74,12 @@ static TLS_RESULT tls13_client_check_cv(struct tls_conn *c)
  * §4.4.2.4: our Certificate (precomputed at load, M2) when we have one
  * the server's signature_algorithms allow, else an empty one.
  */
-static TLS_RESULT tls13_client_our_cert(struct tls_conn *c,
-                                        struct tls_iov *iov, size_t *niov,
+static TLS_RESULT tls13_client_our_cert(struct tls_conn *c, struct tls_iov *iov,
+                                        size_t *niov,
                                         const struct tls_cert **crt)
 {
-	static const uint8_t empty[] = {TLS_HS_CERTIFICATE, 0, 0, 4, 0, 0, 0, 0};
+	static const uint8_t empty[] = {
+	    TLS_HS_CERTIFICATE, 0, 0, 4, 0, 0, 0, 0};
 	struct tls_client *cl = c->client;
 	const struct tls_config *cfg = c->cfg;
 	const uint8_t *m = empty;

@@ -156,8 +156,8 @@ tls_result tls_conn_key_update(struct tls_conn *c, bool request_peer)
 	TLS_GUARD(tls_conn_write_records(c, TLS_CT_HANDSHAKE, &iov, 1));
 	/* §4.6.3: the sender switches right after sending KeyUpdate. */
 	TLS_GUARD(tls13_update_secret(c->off, c->hash, own));
-	TLS_GUARD(tls_record_set_secret13(c->off, &c->wr, c->aead, c->hash,
-	                                  own, true));
+	TLS_GUARD(tls_record_set_secret13(c->off, &c->wr, c->aead, c->hash, own,
+	                                  true));
 	c->stats.key_updates_out++;
 	return TLS_OK;
 }

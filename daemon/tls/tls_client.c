@@ -158,7 +158,6 @@ tls_result tls_client_handle_handshake(struct tls_conn *c, const uint8_t *msg,
 	}
 	TLS_ENSURE(msg[0] == TLS_HS_SERVER_HELLO, TLS_ERR_UNEXPECTED_MSG);
 	TLS_GUARD(tls_server_hello_parse(msg, len, &cl->offer, &sh));
-	memcpy(cl->server_random, sh.random, TLS_RANDOM_LEN);
 	if (sh.version == TLS_VERSION_13)
 		return tls13_client_server_hello(c, &sh, idx);
 	return tls12_client_server_hello(c, &sh);

@@ -26,8 +26,8 @@
 #include "tls_conn.h"
 #include "tls_server_hello.h"
 
-#define TLS_CLIENT_TICKET_MAX 1024
-#define TLS_CLIENT_NAME_MAX   255
+#define TLS_CLIENT_TICKET_MAX  1024
+#define TLS_CLIENT_NAME_MAX    255
 /* RFC 5246 §7.4: HelloRequest, which we ignore (no renegotiation). */
 #define TLS12_HS_HELLO_REQUEST 0
 
@@ -59,18 +59,18 @@ struct tls_client_params {
 
 /* Where the client handshake is (RFC 8446 §2, RFC 5246 §7.3). */
 enum tls_client_step {
-	TLS_CL_WAIT_SH,       /* sent ClientHello (1 or 2) */
-	TLS_CL13_WAIT_EE,     /* 1.3: EncryptedExtensions */
+	TLS_CL_WAIT_SH,        /* sent ClientHello (1 or 2) */
+	TLS_CL13_WAIT_EE,      /* 1.3: EncryptedExtensions */
 	TLS_CL13_WAIT_CERT_CR, /* 1.3: CertificateRequest or Certificate */
-	TLS_CL13_WAIT_CERT,   /* 1.3: Certificate after CertificateRequest */
-	TLS_CL13_WAIT_CV,     /* 1.3: CertificateVerify */
+	TLS_CL13_WAIT_CERT,    /* 1.3: Certificate after CertificateRequest */
+	TLS_CL13_WAIT_CV,      /* 1.3: CertificateVerify */
 	TLS_CL13_WAIT_FINISHED,
-	TLS_CL12_WAIT_CERT,   /* 1.2: Certificate */
-	TLS_CL12_WAIT_SKE,    /* 1.2: ServerKeyExchange */
-	TLS_CL12_WAIT_CR_SHD, /* 1.2: CertificateRequest or ServerHelloDone */
-	TLS_CL12_WAIT_SHD,    /* 1.2: ServerHelloDone */
+	TLS_CL12_WAIT_CERT,    /* 1.2: Certificate */
+	TLS_CL12_WAIT_SKE,     /* 1.2: ServerKeyExchange */
+	TLS_CL12_WAIT_CR_SHD,  /* 1.2: CertificateRequest or ServerHelloDone */
+	TLS_CL12_WAIT_SHD,     /* 1.2: ServerHelloDone */
 	TLS_CL12_WAIT_NST_CCS, /* 1.2: NewSessionTicket or ChangeCipherSpec */
-	TLS_CL12_WAIT_CCS,    /* 1.2: ChangeCipherSpec */
+	TLS_CL12_WAIT_CCS,     /* 1.2: ChangeCipherSpec */
 	TLS_CL12_WAIT_FINISHED,
 	TLS_CL_DONE,
 };
@@ -81,7 +81,6 @@ struct tls_client {
 	struct tls_client_offer offer;
 	char server_name[TLS_CLIENT_NAME_MAX + 1];
 	uint8_t client_random[TLS_RANDOM_LEN];
-	uint8_t server_random[TLS_RANDOM_LEN];
 	/* the session we offer, and whether its PSK/ticket went out */
 	struct tls_client_session resume;
 	bool offered_resume;
@@ -109,13 +108,13 @@ struct tls_client {
 	uint16_t ske_group;
 	uint8_t ske_pub[TLS_ECDH_MAX_PUB];
 	size_t ske_pub_len;
-	size_t n_cf; /* transcript messages through our Finished */
 };
 
 /*
  * Start a client connection: checks the configuration, builds the
- * ClientHello into the send buffer.  The buffers of a previous use of
- * c are kept.
+ * ClientHello into the send buffer.  As with tls_conn_init_server, c is
+ * zeroed before its first use and reset (or freed) between uses; its
+ * buffers are kept.
  */
 TLS_RESULT tls_conn_init_client(struct tls_conn *c, struct tls_config *cfg,
                                 const struct tls_client_params *p);

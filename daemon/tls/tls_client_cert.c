@@ -35,8 +35,8 @@ tls_result tls_client_server_cert(struct tls_conn *c, struct tls_reader *r,
 
 	if (version == TLS_VERSION_13)
 		TLS_GUARD(tls_client_cert_entry_exts(*r));
-	TLS_GUARD(tls_peer_cert_parse(r, version, &hs->peer_leaf,
-	                              &hs->peer_chain));
+	TLS_GUARD(
+	    tls_peer_cert_parse(r, version, &hs->peer_leaf, &hs->peer_chain));
 	TLS_GUARD(tls_reader_done(r));
 	/* RFC 8446 §4.4.2.4: an empty server Certificate is decode_error. */
 	TLS_ENSURE(hs->peer_leaf, TLS_ERR_DECODE);

@@ -32,8 +32,15 @@ static const uint16_t tls_cl_suites12[] = {
     TLS_ECDHE_ECDSA_CHACHA20,   TLS_ECDHE_RSA_CHACHA20,
 };
 
-static const uint16_t tls_cl_groups[] = {TLS_GROUP_X25519,
-                                         TLS_GROUP_SECP256R1};
+static const uint16_t tls_cl_groups[] = {TLS_GROUP_X25519, TLS_GROUP_SECP256R1};
+
+#define TLS_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+_Static_assert(TLS_NELEM(tls_cl_suites13) + TLS_NELEM(tls_cl_suites12) <=
+                   TLS_OFFER_MAX_SUITES,
+               "the offer holds every suite we may send");
+_Static_assert(TLS_NELEM(tls_cl_groups) <= TLS_OFFER_MAX_GROUPS,
+               "the offer holds every group we may send");
 
 #define TLS_PSK_DHE_KE 1 /* RFC 8446 §4.2.9 */
 
@@ -45,11 +52,11 @@ static TLS_RESULT tls_ch_offer_init(struct tls_conn *c)
 
 	o->v13 = cfg->enable_tls13;
 	o->v12 = cfg->enable_tls12;
-	for (size_t i = 0; o->v13 && i < 3; i++)
+	for (size_t i = 0; o->v13 && i < TLS_NELEM(tls_cl_suites13); i++)
 		o->suites[o->nsuites++] = tls_cl_suites13[i];
-	for (size_t i = 0; o->v12 && i < 6; i++)
+	for (size_t i = 0; o->v12 && i < TLS_NELEM(tls_cl_suites12); i++)
 		o->suites[o->nsuites++] = tls_cl_suites12[i];
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < TLS_NELEM(tls_cl_groups); i++)
 		o->groups[o->ngroups++] = tls_cl_groups[i];
 	o->share_group = o->v13 ? TLS_GROUP_X25519 : 0;
 	o->alpn = cfg->alpn;
@@ -192,8 +199,8 @@ static TLS_RESULT tls_ch_key_share(struct tls_writer *w, struct tls_conn *c)
 		cl->share_group = o->share_group;
 	}
 	/* §4.2.8: client_shares<0..2^16-1>, one KeyShareEntry. */
-	TLS_GUARD(tls_ch_ext_begin(w, o, TLS_EXT_KEY_SHARE, TLS_EXTID_KEY_SHARE,
-	                           &e));
+	TLS_GUARD(
+	    tls_ch_ext_begin(w, o, TLS_EXT_KEY_SHARE, TLS_EXTID_KEY_SHARE, &e));
 	TLS_GUARD(tls_write_vector_begin(w, 2, &l));
 	TLS_GUARD(tls_write_u16(w, cl->share_group));
 	TLS_GUARD(tls_write_vector_begin(w, 2, &k));
@@ -229,8 +236,8 @@ static TLS_RESULT tls_ch_psk(struct tls_writer *w, struct tls_conn *c,
 	struct tls_client_session *s = &cl->resume;
 	size_t e, ids, id, bl, b, hl = s->secret_len;
 	/* §4.2.11.1: ticket age in ms plus ticket_age_add, mod 2^32 */
-	uint32_t age = (uint32_t)(tls_client_now_ms() - s->received_ms) +
-	               s->age_add;
+	uint32_t age =
+	    (uint32_t)(tls_client_now_ms() - s->received_ms) + s->age_add;
 	uint8_t *binder;
 
 	TLS_GUARD(tls_ch_ext_begin(w, &cl->offer, TLS_EXT_PRE_SHARED_KEY,
@@ -301,8 +308,8 @@ static TLS_RESULT tls_ch_fill_binder(struct tls_conn *c, uint8_t *msg,
 	tls_result r;
 
 	TLS_ENSURE(s->secret_len == tls_hash_len(h), TLS_ERR_INTERNAL);
-	TLS_GUARD(tls13_early_secret(c->off, h, s->secret, s->secret_len,
-	                             hs->early));
+	TLS_GUARD(
+	    tls13_early_secret(c->off, h, s->secret, s->secret_len, hs->early));
 	/* Over the transcript so far (message_hash, HRR after a retry). */
 	TLS_GUARD(tls_transcript_hash_tail(&c->tr, c->tr.count, msg, binder_at,
 	                                   thash));
@@ -330,8 +337,8 @@ tls_result tls_client_hello_write(struct tls_conn *c)
 	psk = tls_ch_offer_psk(c);
 	/* §5.1: 0x0301 is allowed (and most compatible) in a first hello. */
 	TLS_GUARD(tls_write_u8(&w, TLS_CT_HANDSHAKE));
-	TLS_GUARD(tls_write_u16(&w, o->after_hrr ? TLS_VERSION_12
-	                                         : TLS_VERSION_10));
+	TLS_GUARD(
+	    tls_write_u16(&w, o->after_hrr ? TLS_VERSION_12 : TLS_VERSION_10));
 	TLS_GUARD(tls_write_vector_begin(&w, 2, &rec));
 	start = w.len;
 	TLS_GUARD(tls_write_u8(&w, TLS_HS_CLIENT_HELLO));

@@ -27,7 +27,8 @@ tls_result tls_client_session_encode(const struct tls_client_session *s,
 	size_t nlen = strnlen(s->server_name, sizeof(s->server_name));
 
 	TLS_ENSURE(s->secret_len && s->secret_len <= TLS_MAX_HASH_LEN &&
-	               s->ticket_len && s->ticket_len <= TLS_CLIENT_TICKET_MAX &&
+	               s->ticket_len &&
+	               s->ticket_len <= TLS_CLIENT_TICKET_MAX &&
 	               nlen <= TLS_CLIENT_NAME_MAX,
 	           TLS_ERR_INTERNAL);
 	tls_writer_init(&w, out, cap);

@@ -53,12 +53,13 @@ tls_result tls_server_exts_parse(struct tls_reader *block, uint32_t sent,
 
 		TLS_GUARD(tls_read_u16(block, &type));
 		TLS_GUARD(tls_read_vector(block, 2, 0, 0xffff, &data));
-		for (size_t i = 0; i < sizeof(tls_sx_ids) / sizeof(tls_sx_ids[0]);
-		     i++)
+		for (size_t i = 0;
+		     i < sizeof(tls_sx_ids) / sizeof(tls_sx_ids[0]); i++)
 			if (tls_sx_ids[i].type == type)
 				id = (int)tls_sx_ids[i].id;
 		/* §4.2: only answers to what we asked; we send no others. */
-		TLS_ENSURE(id >= 0 && (sent & TLS_BIT(id)), TLS_ERR_BAD_EXTENSION);
+		TLS_ENSURE(id >= 0 && (sent & TLS_BIT(id)),
+		           TLS_ERR_BAD_EXTENSION);
 		TLS_ENSURE(!(x->seen & TLS_BIT(id)), TLS_ERR_DUP_EXTENSION);
 		/* §4.2: recognised but not specified for this message. */
 		TLS_ENSURE(allowed & TLS_BIT(id), TLS_ERR_ILLEGAL_PARAM);
@@ -125,7 +126,8 @@ static TLS_RESULT tls_sh_version(struct tls_server_hello *sh,
 		TLS_GUARD(tls_read_u16(r, &v));
 		TLS_GUARD(tls_reader_done(r));
 		/* §4.2.1: a version not offered, or below 1.3. */
-		TLS_ENSURE(v == TLS_VERSION_13 && o->v13, TLS_ERR_ILLEGAL_PARAM);
+		TLS_ENSURE(v == TLS_VERSION_13 && o->v13,
+		           TLS_ERR_ILLEGAL_PARAM);
 		/* §4.1.3: legacy_version stays 0x0303. */
 		TLS_ENSURE(legacy == TLS_VERSION_12, TLS_ERR_PROTOCOL_VERSION);
 		sh->version = TLS_VERSION_13;
@@ -174,18 +176,18 @@ static TLS_RESULT tls_sh_check13(struct tls_server_hello *sh,
                                  const struct tls_client_offer *o)
 {
 	struct tls_server_exts *x = &sh->exts;
-	uint32_t allowed = TLS_BIT(TLS_EXTID_SUPPORTED_VERSIONS) |
-	                   TLS_BIT(TLS_EXTID_KEY_SHARE) |
-	                   TLS_BIT(sh->hrr ? TLS_EXTID_COOKIE
-	                                   : TLS_EXTID_PRE_SHARED_KEY);
+	uint32_t allowed =
+	    TLS_BIT(TLS_EXTID_SUPPORTED_VERSIONS) |
+	    TLS_BIT(TLS_EXTID_KEY_SHARE) |
+	    TLS_BIT(sh->hrr ? TLS_EXTID_COOKIE : TLS_EXTID_PRE_SHARED_KEY);
 
 	TLS_ENSURE(!(x->seen & ~allowed), TLS_ERR_ILLEGAL_PARAM);
 	TLS_ENSURE(tls_suite_is13(sh->suite), TLS_ERR_ILLEGAL_PARAM);
 	/* §4.1.3: the echo must be exactly our legacy_session_id. */
-	TLS_ENSURE(sh->session_id_len == o->session_id_len &&
-	               memcmp(sh->session_id, o->session_id,
-	                      o->session_id_len) == 0,
-	           TLS_ERR_ILLEGAL_PARAM);
+	TLS_ENSURE(
+	    sh->session_id_len == o->session_id_len &&
+	        memcmp(sh->session_id, o->session_id, o->session_id_len) == 0,
+	    TLS_ERR_ILLEGAL_PARAM);
 	if (o->after_hrr) {
 		/* §4.1.4: one HRR only, and the suite may not change. */
 		TLS_ENSURE(!sh->hrr, TLS_ERR_UNEXPECTED_MSG);

@@ -17,7 +17,7 @@
 #include "tls_client_hello.h"
 #include "tls_proto.h"
 
-#define TLS_OFFER_MAX_SUITES 8
+#define TLS_OFFER_MAX_SUITES 16
 #define TLS_OFFER_MAX_GROUPS 2
 
 /* What our ClientHello said: every server message is checked against it. */
@@ -88,7 +88,7 @@ struct tls_server_hello {
 	uint16_t group;
 	const uint8_t *share;
 	size_t share_len;
-	bool psk_selected; /* pre_shared_key: selected_identity 0 */
+	bool psk_selected;     /* pre_shared_key: selected_identity 0 */
 	const uint8_t *cookie; /* HRR cookie extension_data, as received */
 	size_t cookie_len;
 	/* TLS 1.2 */

@@ -109,13 +109,16 @@ static void tlscard_rcu_enter(void)
 /* Take a reference on the model and drop the BQL; NULL if it is gone. */
 static struct tc_model *tlscard_model_get(TlsCardState *s)
 {
+	struct tc_model *m = s->model;
+
 	assert(bql_locked());
-	if (!s->model) {
+	if (!m) {
 		return NULL;
 	}
+	/* Read s->model before unlocking: unrealize clears it under the BQL. */
 	s->users++;
 	bql_unlock();
-	return s->model;
+	return m;
 }
 
 static void tlscard_model_put(TlsCardState *s)
@@ -176,7 +179,7 @@ static const MemoryRegionOps tlscard_mmio_ops = {
  * DMA reaches RAM only.  A device address that translates to MMIO (another
  * device's BAR, or this card's own) is a DMA fault: the model calls us with
  * its lock held, and an MMIO handler could call back into the model.
- * Called with the BQL held, so the translation cannot change before use.
+ * Called with the BQL held, so the memory map cannot change before use.
  */
 static bool tlscard_dma_is_ram(AddressSpace *as, dma_addr_t addr,
                                dma_addr_t len, bool is_write)
@@ -282,8 +285,9 @@ static void tlscard_dma_unmap(void *opaque, void *ptr, size_t len,
 }
 
 /*
- * Must not block: engine threads call it, possibly holding the model lock.
- * MSI-X is sent from the main loop, under the BQL, by tlscard_irq_bh.
+ * Engine and timer threads call this; it must not block on the BQL, which
+ * a vCPU may hold while it waits for the model.  MSI-X is sent from the
+ * main loop, under the BQL, by tlscard_irq_bh.
  */
 static void tlscard_irq(void *opaque, unsigned vector)
 {

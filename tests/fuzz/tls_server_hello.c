@@ -28,9 +28,9 @@ static char *const fuzz_alpn[] = {alpn_h2, alpn_http11};
 static void fuzz_offer(uint8_t sel, struct tls_client_offer *o)
 {
 	static const uint16_t suites[] = {
-	    TLS_AES_128_GCM_SHA256,     TLS_AES_256_GCM_SHA384,
+	    TLS_AES_128_GCM_SHA256,       TLS_AES_256_GCM_SHA384,
 	    TLS_CHACHA20_POLY1305_SHA256, TLS_ECDHE_ECDSA_AES128_GCM,
-	    TLS_ECDHE_RSA_AES128_GCM,   TLS_ECDHE_ECDSA_CHACHA20};
+	    TLS_ECDHE_RSA_AES128_GCM,     TLS_ECDHE_ECDSA_CHACHA20};
 
 	memset(o, 0, sizeof(*o));
 	o->v13 = (sel & 3) != 2;
@@ -91,8 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The same bytes as an EncryptedExtensions extension block. */
 	tls_reader_init(&r, data + 1, size - 1);
 	if (tls_is_ok(tls_server_exts_parse(
-	        &r, o.sent,
-	        1u << TLS_EXTID_ALPN | 1u << TLS_EXTID_SERVER_NAME, &x)) &&
+	        &r, o.sent, 1u << TLS_EXTID_ALPN | 1u << TLS_EXTID_SERVER_NAME,
+	        &x)) &&
 	    tls_sx_has(&x, TLS_EXTID_ALPN)) {
 		const char *chosen = NULL;
 

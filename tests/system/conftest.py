@@ -8,7 +8,6 @@ test_abi.py checks it against what the C compiler says.
 """
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +79,12 @@ def ctl_path():
     return CTL
 
 
+@pytest.fixture(scope="session")
+def binaries():
+    """Paths of the built programs, by name (present or not)."""
+    return {"tlscardctl": CTL, "tlscardd": BIN / "tlscardd"}
+
+
 def generate_tcabi():
     proc = subprocess.run([sys.executable, str(GEN_ABI), "--out",
                            str(TCABI_PATH)], capture_output=True, text=True,
@@ -110,5 +115,3 @@ def pytest_report_header(config):
     return "tlscardctl: %s (%s)" % (
         CTL, "present" if CTL.exists() else "MISSING: run make")
 
-
-os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")

@@ -7,8 +7,6 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from conftest import GEN_ABI, ROOT
 
 

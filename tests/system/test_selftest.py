@@ -123,3 +123,34 @@ def test_vfio_card_that_cannot_open_fails_clearly(ctl):
     assert res.returncode == 1, res
     assert res.lines[-1] == "0 passed, 1 failed"
     assert re.match(r"^FAIL 0000:7f:1f\.7 open: .+", res.lines[-2]), res
+
+
+def test_vfio_all_without_cards(ctl, tcabi):
+    cards = ctl("list", "--json", timeout=30).json()["cards"]
+    if any(c["kind"] == "pci" for c in cards):
+        pytest.skip("this host has tlscard PCI functions; the QEMU tier "
+                    "tests vfio:all")
+    res = ctl("selftest", "--device", "vfio:all", timeout=60)
+    assert res.returncode == 1, res
+    assert res.stderr.splitlines()[0] == (
+        "tlscardctl selftest: vfio:all: no tlscard PCI devices found "
+        "(vendor %04x device %04x)" % (tcabi.TC_PCI_VENDOR_ID,
+                                       tcabi.TC_PCI_DEVICE_ID))
+    assert res.lines[-1] == "0 passed, 1 failed"
+
+
+def test_card_that_stops_completing_fails_fast(ctl):
+    # Every job takes 2 s, the selftest waits 200 ms: the first two jobs
+    # time out, then the card counts as hung and every remaining check
+    # fails at once (one line each) instead of waiting out its timeout.
+    res = ctl("selftest", "--device", "sim", "--sim-spec",
+              "latency_us=2000000", "--timeout-ms", "200", timeout=60)
+    passed, failed, checks = parse(res)
+    assert res.returncode == 1, res
+    assert failed == len([c for c in checks if c.group(1) == "FAIL"])
+    timeouts = [c for c in checks
+                if c.group(4) == ": no completion within 200 ms"]
+    assert len(timeouts) == 2, res
+    skipped = [c for c in checks if c.group(4) ==
+               ": not run: the card stopped completing jobs"]
+    assert len(skipped) > 50, res

@@ -21,7 +21,9 @@ import pytest
 from tls_fixtures import *  # noqa: F401,F403
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CLIENT = os.path.join(ROOT, "build", "bin", "tlscard-client")
+# TLSCARD_CLIENT may name another build (e.g. build/asan/bin/...).
+CLIENT = os.environ.get("TLSCARD_CLIENT") or os.path.join(
+    ROOT, "build", "bin", "tlscard-client")
 GET = b"GET / HTTP/1.0\r\n\r\n"
 
 SUITES13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",

@@ -39,7 +39,8 @@ static inline void tls12_test_ext(uint8_t *p, size_t *n, uint16_t type,
 {
 	tls12_test_put16(p, n, type);
 	tls12_test_put16(p, n, (uint16_t)len);
-	memcpy(p + *n, data, len);
+	if (len)
+		memcpy(p + *n, data, len);
 	*n += len;
 }
 

@@ -25,8 +25,8 @@
 #include "tls_client.h"
 
 static char dir[] = "/tmp/tls_client_test.XXXXXX";
-static char path_ca[64], path_other_ca[64], path_srv_crt[64],
-    path_srv_key[64], path_cli_crt[64], path_cli_key[64];
+static char path_ca[64], path_other_ca[64], path_srv_crt[64], path_srv_key[64],
+    path_cli_crt[64], path_cli_key[64];
 static EVP_PKEY *wrong_key; /* same type as the server's, not its own */
 static struct tls_offload *off;
 
@@ -163,7 +163,8 @@ static void pair_config(struct pair *p)
 static void pair_start(struct pair *p)
 {
 	assert_true(tls_is_ok(tls_conn_init_server(&p->s, &p->scfg)));
-	assert_true(tls_is_ok(tls_conn_init_client(&p->c, &p->ccfg, &p->params)));
+	assert_true(
+	    tls_is_ok(tls_conn_init_client(&p->c, &p->ccfg, &p->params)));
 }
 
 static void pair_free(struct pair *p)
@@ -244,8 +245,8 @@ static void handshake_ok(struct pair *p, uint16_t version)
 {
 	pump(p);
 	if (!tls_conn_established(&p->c) || !tls_conn_established(&p->s))
-		fail_msg("client %s, server %s",
-		         tls_error_name(p->c.error), tls_error_name(p->s.error));
+		fail_msg("client %s, server %s", tls_error_name(p->c.error),
+		         tls_error_name(p->s.error));
 	assert_int_equal(p->c.version, version);
 	assert_int_equal(p->s.version, version);
 	send_and_check(&p->c, &p->s, "ping");
@@ -393,8 +394,8 @@ static void test_mtls(void **state)
 		p.scfg.enable_tls13 = !v12;
 		assert_true(
 		    tls_is_ok(tls_config_set_client_ca(&p.scfg, path_ca)));
-		assert_true(tls_is_ok(tls_config_add_cert(&p.ccfg, path_cli_crt,
-		                                          path_cli_key)));
+		assert_true(tls_is_ok(
+		    tls_config_add_cert(&p.ccfg, path_cli_crt, path_cli_key)));
 		pair_start(&p);
 		handshake_ok(&p, v12 ? TLS_VERSION_12 : TLS_VERSION_13);
 		assert_true(p.s.peer_cert_verified);
@@ -576,24 +577,25 @@ static void test_session_codec(void **state)
 	s.ticket_len = 100;
 	memset(s.ticket, 9, 100);
 	strcpy(s.server_name, "server.test");
-	assert_true(tls_is_ok(tls_client_session_encode(&s, buf, sizeof(buf),
-	                                                &n)));
+	assert_true(
+	    tls_is_ok(tls_client_session_encode(&s, buf, sizeof(buf), &n)));
 	assert_true(tls_is_ok(tls_client_session_decode(buf, n, &d)));
 	assert_memory_equal(&s, &d, sizeof(s));
 	for (size_t cut = 0; cut < n; cut++)
-		assert_true(tls_is_err(tls_client_session_decode(buf, cut, &d)));
+		assert_true(
+		    tls_is_err(tls_client_session_decode(buf, cut, &d)));
 	/* A secret that is not the suite's hash length. */
 	s.secret_len = 32;
-	assert_true(tls_is_ok(tls_client_session_encode(&s, buf, sizeof(buf),
-	                                                &n)));
+	assert_true(
+	    tls_is_ok(tls_client_session_encode(&s, buf, sizeof(buf), &n)));
 	assert_true(tls_is_err(tls_client_session_decode(buf, n, &d)));
 	s.secret_len = 48;
 	/* Usable: the same name, within its lifetime. */
 	assert_true(tls_client_session_usable(&s, "server.test", now + 1000));
 	assert_false(tls_client_session_usable(&s, "other.test", now));
 	assert_false(tls_client_session_usable(&s, NULL, now));
-	assert_false(tls_client_session_usable(&s, "server.test",
-	                                       now + 61 * 1000));
+	assert_false(
+	    tls_client_session_usable(&s, "server.test", now + 61 * 1000));
 }
 
 int main(void)

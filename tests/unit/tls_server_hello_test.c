@@ -77,7 +77,8 @@ static void add_ext(struct sh_spec *s, uint16_t type, const void *data,
 
 	tls_put_u16(p, type);
 	tls_put_u16(p + 2, (uint16_t)len);
-	memcpy(p + 4, data, len);
+	if (len)
+		memcpy(p + 4, data, len);
 	s->exts_len += 4 + len;
 }
 
@@ -439,7 +440,10 @@ static void test_hrr(void **state)
 	assert_null(sh.cookie);
 	/* With a cookie, kept as received for the second hello. */
 	spec_hrr(&s, &o);
-	add_ext(&s, TLS_EXT_COOKIE, "\x00\x03" "abc", 5);
+	add_ext(&s, TLS_EXT_COOKIE,
+	        "\x00\x03"
+	        "abc",
+	        5);
 	assert_int_equal(parse(&s, &o, &sh), TLS_ERR_OK);
 	assert_int_equal(sh.cookie_len, 5);
 	/* An empty cookie is malformed (cookie<1..2^16-1>). */
@@ -589,8 +593,8 @@ static void test_tls12_extensions(void **state)
 static void test_exts_walker(void **state)
 {
 	/* EncryptedExtensions-style use: ALPN allowed, key_share not. */
-	uint8_t block[] = {0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 'h',
-	                   '2',  0x00, 0x33, 0x00, 0x00};
+	uint8_t block[] = {0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02,
+	                   'h',  '2',  0x00, 0x33, 0x00, 0x00};
 	uint32_t sent = BIT(TLS_EXTID_ALPN) | BIT(TLS_EXTID_KEY_SHARE);
 	struct tls_server_exts x;
 	struct tls_reader r;
