@@ -253,7 +253,7 @@ static int tcc_read_stdin(struct tcc *t)
 	return tls_is_ok(tls_conn_send(&t->tls, buf, (size_t)r)) ? 0 : -1;
 }
 
-/* One turn: flush, wait, read.  >0: keep going; 0/neg: an exit code. */
+/* One turn: flush, wait, read.  Negative: go on; else the exit code. */
 static int tcc_step(struct tcc *t)
 {
 	struct tls_conn *c = &t->tls;
