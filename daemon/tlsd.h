@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "tls_config.h"
+#include "tlsd_stats.h"
 
 struct tlsd_addr {
 	struct sockaddr_storage ss;
@@ -32,14 +33,36 @@ struct tlsd_options {
 	bool verbose;
 	bool stats_on_exit;
 	bool tls13_only;
+	/* --control PATH ("none": no socket; NULL: the default path) */
+	const char *control;
+	/* --metrics ADDR:PORT */
+	struct tlsd_addr metrics;
+	bool have_metrics;
+	/* --cards SPEC, --sim-spec KNOBS (';'-joined), --fault I:WHAT */
+	const char *cards;
+	char sim_spec[1024];
+	const char *faults[16];
+	unsigned nfaults;
+	uint32_t budget_us; /* --offload-budget-us */
+	bool budget_us_set;
+	bool offload_always;
+	/* opened in main() from --cards; NULL for none (tlsd_cards.h) */
+	struct tlsd_cards *card_set;
 };
 
-struct tlsd_stats {
-	uint64_t accepted, handshakes, resumed, failed, closed;
-	uint64_t hrr;
-	uint64_t digest_calls, flight_writes;
-	uint64_t bytes_in, bytes_out;
+/* struct tlsd_stats lives in tlsd_stats.h: the control socket and
+ * /metrics report it (tlsd_control.c, tlsd_metrics.c). */
+
+/*
+ * An fd in the event loop that is neither the listener nor a connection
+ * (control socket, metrics, ...): its epoll tag is the address of one of
+ * these with TLSD_TAG_SOURCE set, and the loop calls on_event.
+ */
+struct tlsd_source {
+	void (*on_event)(struct tlsd_source *src, uint32_t events);
 };
+
+#define TLSD_TAG_SOURCE ((uintptr_t)2)
 
 /* "HOST:PORT" or "[V6]:PORT"; 0 or -1 with a message on stderr. */
 int tlsd_parse_addr(const char *arg, const char *flag, struct tlsd_addr *a);

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "tlsd.h"
+#include "tlsd_cards.h"
+#include "tlsd_ctl_proto.h"
 
 #define EXIT_USAGE 2
 
@@ -23,6 +25,20 @@ void tlsd_log(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+static void tlsd_usage_control(FILE *f)
+{
+	char path[108];
+
+	if (tlsd_ctl_default_path(path, sizeof(path)))
+		snprintf(path, sizeof(path), "(too long: use --control)");
+	fprintf(f,
+	        "\nThe control socket defaults to %s\n"
+	        "($TLSCARD_CONTROL, else /run/tlscard/tlscardd.sock for root,\n"
+	        "else $XDG_RUNTIME_DIR/tlscardd.sock, else "
+	        "/tmp/tlscardd-UID.sock).\n",
+	        path);
 }
 
 static void tlsd_usage(FILE *f)
@@ -43,7 +59,18 @@ static void tlsd_usage(FILE *f)
 	    "  --cert FILE          PEM certificate chain (leaf first)\n"
 	    "  --key FILE           PEM private key of the preceding --cert\n"
 	    "  --backend ADDR:PORT  plain TCP server to forward to\n"
-	    "  --cards none         crypto on the CPU (the only mode so far)\n"
+	    "  --cards SPEC         none (CPU only, the default), sim:N,\n"
+	    "                       vfio:all or vfio:BDF[,BDF...]\n"
+	    "  --sim-spec [I:]KNOBS sim card model knobs (all cards, or card I;\n"
+	    "                       repeatable), e.g. pke_ops=2000\n"
+	    "  --fault I:WHAT       debug: card I error-rate=X | stall |\n"
+	    "                       latency-us=N at start\n"
+	    "  --offload-budget-us N  latency a card job may add over the\n"
+	    "                       CPU's measured cost (default 200)\n"
+	    "  --offload-always     every eligible op on the cards\n"
+	    "  --control PATH       control socket for tlscardctl (mode 0600;\n"
+	    "                       \"none\" for no socket; default below)\n"
+	    "  --metrics ADDR:PORT  serve Prometheus metrics at /metrics\n"
 	    "  --client-ca FILE     require client certificates from this CA\n"
 	    "  --alpn PROTO         accept this ALPN protocol (repeatable)\n"
 	    "  --incremental-transcript  hash per message (M1 baseline)\n"
@@ -53,6 +80,7 @@ static void tlsd_usage(FILE *f)
 	    "  --verbose            log every handshake and every failure\n"
 	    "  --help               this text\n",
 	    f);
+	tlsd_usage_control(f);
 }
 
 int tlsd_parse_addr(const char *arg, const char *flag, struct tlsd_addr *a)
@@ -116,6 +144,12 @@ enum {
 	OPT_STATS,
 	OPT_VERBOSE,
 	OPT_HELP,
+	OPT_CONTROL,
+	OPT_METRICS,
+	OPT_SIM_SPEC,
+	OPT_FAULT,
+	OPT_BUDGET,
+	OPT_OFFLOAD_ALWAYS,
 };
 
 static const struct option tlsd_longopts[] = {
@@ -132,6 +166,12 @@ static const struct option tlsd_longopts[] = {
     {"stats-on-exit", no_argument, NULL, OPT_STATS},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
+    {"control", required_argument, NULL, OPT_CONTROL},
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"sim-spec", required_argument, NULL, OPT_SIM_SPEC},
+    {"fault", required_argument, NULL, OPT_FAULT},
+    {"offload-budget-us", required_argument, NULL, OPT_BUDGET},
+    {"offload-always", no_argument, NULL, OPT_OFFLOAD_ALWAYS},
     {NULL, 0, NULL, 0},
 };
 
@@ -175,12 +215,30 @@ static int tlsd_parse_args(int argc, char **argv, struct tlsd_options *o)
 			o->keys[o->nkeys++] = optarg;
 			break;
 		case OPT_CARDS:
-			if (strcmp(optarg, "none") != 0) {
-				tlsd_log("--cards %s: card offload is not "
-				         "available yet; use --cards none",
-				         optarg);
+		case OPT_SIM_SPEC:
+		case OPT_FAULT:
+		case OPT_BUDGET:
+		case OPT_OFFLOAD_ALWAYS:
+			if (tlsd_cards_parse_opt(
+			        opt == OPT_CARDS      ? "cards"
+			        : opt == OPT_SIM_SPEC ? "sim-spec"
+			        : opt == OPT_FAULT    ? "fault"
+			        : opt == OPT_BUDGET   ? "offload-budget-us"
+			                              : "offload-always",
+			        optarg, o))
+				return EXIT_USAGE;
+			break;
+		case OPT_CONTROL:
+			if (!*optarg) {
+				tlsd_log("--control: empty path");
 				return EXIT_USAGE;
 			}
+			o->control = optarg;
+			break;
+		case OPT_METRICS:
+			if (tlsd_parse_addr(optarg, "--metrics", &o->metrics))
+				return EXIT_USAGE;
+			o->have_metrics = true;
 			break;
 		case OPT_CLIENT_CA: o->client_ca = optarg; break;
 		case OPT_ALPN:
@@ -266,16 +324,26 @@ int main(int argc, char **argv)
 		tlsd_log("cannot set up libcrypto (CPU offload)");
 		return 1;
 	}
+	/* --cards: the card backend wraps the CPU one (its fallback). */
+	rc = tlsd_cards_offload(&opt, &off);
+	if (rc)
+		return rc;
 	if (tls_is_err(tls_config_init(&cfg, off))) {
 		tlsd_log("configuration: %s",
 		         tls_error_message(tls_error_last()));
 		tls_offload_destroy(off);
+		tlsd_cards_close(opt.card_set);
 		return 1;
 	}
 	rc = tlsd_load(&opt, &cfg);
+	/* Cards after the certificates: their keys and M2 messages go
+	 * into card slots and blob stores. */
+	if (!rc)
+		rc = tlsd_cards_setup(&opt, &cfg);
 	if (!rc)
 		rc = tlsd_run(&opt, &cfg);
 	tls_config_free(&cfg);
 	tls_offload_destroy(off);
+	tlsd_cards_close(opt.card_set);
 	return rc;
 }

@@ -21,6 +21,10 @@
 
 #include "tls_conn.h"
 #include "tlsd.h"
+#include "tlsd_cards.h"
+#include "tlsd_control.h"
+#include "tlsd_metrics.h"
+#include "tlsd_observe.h"
 
 #define TLSD_BACKEND_BUF 16384
 #define TLSD_MAX_EVENTS  64
@@ -32,6 +36,7 @@ struct tlsd_conn {
 	bool logged;
 	bool closed;            /* stale events of this batch must skip it */
 	unsigned flight_writes; /* sends to the client before established */
+	unsigned records_in_seen, records_out_seen; /* already in d->st */
 	struct tls_conn tls;
 	uint8_t bbuf[TLSD_BACKEND_BUF]; /* backend -> client plaintext */
 	size_t blen, boff;
@@ -81,10 +86,22 @@ static int tlsd_listen(struct tlsd *d)
 	return fd;
 }
 
+/* Records move into the daemon's totals as they happen, not at close. */
+static void tlsd_count_records(struct tlsd *d, struct tlsd_conn *c)
+{
+	d->st.records_in += c->tls.stats.records_in - c->records_in_seen;
+	d->st.records_out += c->tls.stats.records_out - c->records_out_seen;
+	c->records_in_seen = c->tls.stats.records_in;
+	c->records_out_seen = c->tls.stats.records_out;
+}
+
 static void tlsd_conn_close(struct tlsd *d, struct tlsd_conn *c)
 {
+	tlsd_count_records(d, c);
 	if (!c->logged && !tls_conn_established(&c->tls)) {
 		d->st.failed++;
+		d->st.failed_alert_sent[c->tls.alert_sent]++;
+		d->st.failed_alert_received[c->tls.alert_received]++;
 		if (tlsd_verbose)
 			tlsd_log("conn %d: handshake failed: %s (%s) at %s, "
 			         "sent alert %s, received alert %s",
@@ -111,10 +128,16 @@ static void tlsd_conn_close(struct tlsd *d, struct tlsd_conn *c)
 static void tlsd_log_handshake(struct tlsd *d, struct tlsd_conn *c)
 {
 	struct tls_conn *t = &c->tls;
+	unsigned v;
 
 	c->logged = true;
 	d->st.handshakes++;
 	d->st.resumed += t->resumed;
+	v = t->version == TLS_VERSION_13 ? TLSD_VER_13 : TLSD_VER_12;
+	if (t->resumed)
+		d->st.hs_resumed[v]++;
+	else
+		d->st.hs_full[v]++;
 	d->st.digest_calls += t->stats.digest_calls;
 	d->st.flight_writes += c->flight_writes;
 	if (!tlsd_verbose)
@@ -288,6 +311,7 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 			c->backend_shut = true;
 		}
 	} while (moved && !dead && ++rounds < 64);
+	tlsd_count_records(d, c);
 	if (dead || (c->client_eof && !tls_conn_established(&c->tls)) ||
 	    ((c->client_eof || c->tls.state == TLS_ST_CLOSED) &&
 	     c->backend_eof && !c->blen)) {
@@ -337,6 +361,7 @@ static void tlsd_accept(struct tlsd *d)
 		c->backend_up = c->client_eof = c->backend_eof = false;
 		c->backend_shut = c->logged = c->closed = false;
 		c->flight_writes = 0;
+		c->records_in_seen = c->records_out_seen = 0;
 		c->blen = c->boff = 0;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		/* Connect to the backend while the handshake runs. */
@@ -396,6 +421,9 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 	struct tlsd d = {.opt = opt, .cfg = cfg};
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	struct sigaction sa = {.sa_handler = tlsd_on_signal};
+	struct tlsd_observe obs;
+	struct tlsd_control ctl;
+	struct tlsd_metrics metrics = {.lfd = -1};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -405,6 +433,15 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 		return 1;
 	d.epfd = epoll_create1(0);
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.lfd, &ev);
+	tlsd_observe_init(&obs, &d.st, opt->card_set, &cfg->off->stats);
+	if (tlsd_control_open(&ctl, opt->control, d.epfd, &obs) ||
+	    (opt->have_metrics &&
+	     tlsd_metrics_open(&metrics, &opt->metrics, d.epfd, &obs))) {
+		tlsd_control_close(&ctl);
+		close(d.lfd);
+		close(d.epfd);
+		return 1;
+	}
 	tlsd_log("listening on %s, backend %s, %u certificate(s)%s",
 	         opt->listen.text, opt->backend.text, cfg->ncerts,
 	         cfg->client_ca ? ", client certificates required" : "");
@@ -417,6 +454,14 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 
 			if (!tag) {
 				tlsd_accept(&d);
+				continue;
+			}
+			if (tag & TLSD_TAG_SOURCE) {
+				struct tlsd_source *src =
+				    (struct tlsd_source *)(tag &
+				                           ~TLSD_TAG_SOURCE);
+
+				src->on_event(src, evs[i].events);
 				continue;
 			}
 			struct tlsd_conn *c =
@@ -436,9 +481,15 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 		if (tls_is_err(tls_ticket_keys_rotate(cfg, time(NULL))))
 			tlsd_log("ticket key rotation failed: %s",
 			         tls_error_message(tls_error_last()));
+		tlsd_observe_tick(&obs);
+		tlsd_cards_pass(opt->card_set, cfg->off);
 	}
-	if (opt->stats_on_exit)
+	tlsd_metrics_close(&metrics);
+	tlsd_control_close(&ctl);
+	if (opt->stats_on_exit) {
 		tlsd_print_stats(&d);
+		tlsd_cards_print_stats(opt->card_set);
+	}
 	close(d.lfd);
 	close(d.epfd);
 	return 0;

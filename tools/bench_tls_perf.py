@@ -18,6 +18,7 @@ with DWARF call stacks, and each sample is put in one bucket:
 Shares times the measured CPU per handshake give microseconds.
 """
 
+import os
 import re
 import subprocess
 import time
@@ -104,6 +105,7 @@ def run(server, seconds, workdir):
     Returns {"counts", "samples", "cpu_us", "requests", ...}, or
     {"error": why} when perf cannot sample here."""
     data = workdir + "/perf.data"
+    _remove(data)
     try:
         rec = _record(server, data)
     except OSError as exc:
@@ -122,8 +124,11 @@ def run(server, seconds, workdir):
             err = rec.communicate()[1]
     if rec.returncode not in (0, -2, 130):
         return {"error": "perf record: %s" % err.strip()[-300:]}
-    r = srv.sh(["perf", "script", "-i", data, "-F", "comm,tid,ip,sym,dso"],
-               timeout=300)
+    try:
+        r = srv.sh(["perf", "script", "-i", data, "-F",
+                    "comm,tid,ip,sym,dso"], timeout=300)
+    finally:
+        _remove(data)  # hundreds of MB of stacks
     counts = parse_script(r.stdout)
     total = sum(counts.values())
     if not total:
@@ -140,3 +145,11 @@ def _record(server, data):
          "--call-graph", "dwarf,16384", "-o", data, "-p",
          str(server.proc.pid)], stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True)
+
+
+def _remove(data):
+    for path in (data, data + ".old"):
+        try:
+            os.remove(path)
+        except OSError:
+            pass

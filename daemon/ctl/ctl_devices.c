@@ -186,8 +186,15 @@ static int open_one(struct ctl_cards *cards, unsigned i,
 	int ret;
 
 	cards->is_sim[i] = sim;
-	snprintf(cards->label[i], sizeof(cards->label[i]), "%s",
-	         sim ? "sim" : cards->spec[i] + 5);
+	/* Through a local: gcc -O1 otherwise suspects label and spec, two
+	 * arrays of one struct, overlap (-Wrestrict). */
+	{
+		char label[sizeof(cards->label[i])];
+
+		snprintf(label, sizeof(label), "%s",
+		         sim ? "sim" : cards->spec[i] + 5);
+		memcpy(cards->label[i], label, sizeof(label));
+	}
 	if (sim) {
 		ret = build_sim_config(cards, i, knobs, err, errlen);
 		if (ret)

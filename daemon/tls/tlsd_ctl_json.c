@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control replies as JSON.  The field names, types and units here are the
+ * documented schema (docs/operations.md, "JSON schema"): counters are
+ * integers, latencies integer nanoseconds, shares floats in 0..1.  Keys
+ * keep the order they are built in, so the output reads the same each time.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls_errors.h"
+#include "tlsd_ctl_proto.h"
+
+static const char *const tlsd_version_names[TLSD_NVERSIONS] = {
+    [TLSD_VER_12] = "tls1.2",
+    [TLSD_VER_13] = "tls1.3",
+};
+
+static json_t *tlsd_json_u64(uint64_t v)
+{
+	/* json_int_t is long long: counters stay exact up to 2^63 */
+	return json_integer((json_int_t)v);
+}
+
+static json_t *tlsd_json_per_version(const uint64_t *v)
+{
+	json_t *o = json_object();
+
+	for (unsigned i = 0; i < TLSD_NVERSIONS; i++)
+		json_object_set_new(o, tlsd_version_names[i],
+		                    tlsd_json_u64(v[i]));
+	return o;
+}
+
+/* Only alerts that happened; names are RFC 8446 §6's, "none" for none. */
+static json_t *tlsd_json_alerts(const uint64_t *count)
+{
+	json_t *o = json_object();
+
+	for (unsigned a = 0; a < TLSD_NALERTS; a++) {
+		const char *name;
+		json_t *prev;
+
+		if (!count[a])
+			continue;
+		name = a == TLS_ALERT_NONE ? "none" : tls_alert_name((uint8_t)a);
+		/* several unknown codes share "unknown_alert": add them up */
+		prev = json_object_get(o, name);
+		json_object_set_new(
+		    o, name,
+		    tlsd_json_u64(count[a] +
+		                  (prev ? (uint64_t)json_integer_value(prev)
+		                        : 0)));
+	}
+	return o;
+}
+
+static json_t *tlsd_json_jobs(const struct tlsd_snapshot *s)
+{
+	json_t *by_op = json_object();
+	uint64_t card = 0, cpu = 0;
+
+	for (unsigned i = 0; i < s->nops; i++) {
+		card += s->ops[i].card;
+		cpu += s->ops[i].cpu;
+		json_object_set_new(by_op, s->ops[i].name,
+		                    json_pack("{s:o,s:o}", "card",
+		                              tlsd_json_u64(s->ops[i].card),
+		                              "cpu",
+		                              tlsd_json_u64(s->ops[i].cpu)));
+	}
+	return json_pack("{s:o,s:o,s:f,s:o,s:o}", "card", tlsd_json_u64(card),
+	                 "cpu", tlsd_json_u64(cpu), "card_fraction",
+	                 card + cpu ? (double)card / (double)(card + cpu) : 0.0,
+	                 "cpu_fallbacks", tlsd_json_u64(s->cpu_fallbacks),
+	                 "by_op", by_op);
+}
+
+static json_t *tlsd_json_classes(const struct tlsd_card_snap *c)
+{
+	json_t *o = json_object();
+
+	for (unsigned k = 0; k < TC_CLASS_COUNT; k++) {
+		const struct tlsd_class_snap *cs = &c->cls[k];
+
+		json_object_set_new(
+		    o, tc_class_name(k),
+		    json_pack("{s:o,s:o,s:o,s:o}", "jobs",
+		              tlsd_json_u64(cs->jobs), "ewma_ns",
+		              tlsd_json_u64((uint64_t)(cs->ewma_ns + 0.5)),
+		              "p50_ns", tlsd_json_u64(cs->p50_ns), "p99_ns",
+		              tlsd_json_u64(cs->p99_ns)));
+	}
+	return o;
+}
+
+static json_t *tlsd_json_fault(const struct tlsd_card_snap *c)
+{
+	return json_pack("{s:b,s:b,s:f,s:o}", "supported", c->fi_supported,
+	                 "stall", c->fi_stall, "error_rate",
+	                 (double)c->fi_error_ppm / 1e6, "latency_us",
+	                 tlsd_json_u64(c->fi_latency_us));
+}
+
+json_t *tlsd_ctl_json_card(const struct tlsd_card_snap *c, unsigned index,
+                           bool with_classes)
+{
+	json_t *o = json_pack(
+	    "{s:i,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:f,s:o}",
+	    "index", (int)index, "name", c->name, "backend", c->backend,
+	    "state", tlsd_card_state_name(c->state), "inflight",
+	    tlsd_json_u64(c->inflight), "submitted",
+	    tlsd_json_u64(c->submitted), "completed",
+	    tlsd_json_u64(c->completed), "errors", tlsd_json_u64(c->errors),
+	    "resets", tlsd_json_u64(c->resets), "quarantines",
+	    tlsd_json_u64(c->quarantines), "doorbells",
+	    tlsd_json_u64(c->doorbells), "interrupts",
+	    tlsd_json_u64(c->interrupts), "engines", (int)c->engines,
+	    "busy_ns", tlsd_json_u64(c->busy_ns), "utilization",
+	    c->utilization, "fault", tlsd_json_fault(c));
+
+	if (o && with_classes)
+		json_object_set_new(o, "classes", tlsd_json_classes(c));
+	return o;
+}
+
+static json_t *tlsd_json_card_list(const struct tlsd_snapshot *s,
+                                   bool with_classes)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < s->ncards; i++)
+		json_array_append_new(
+		    a, tlsd_ctl_json_card(&s->card[i], i, with_classes));
+	return a;
+}
+
+json_t *tlsd_ctl_json_stats(const struct tlsd_snapshot *s)
+{
+	const struct tlsd_stats *st = &s->st;
+
+	return json_pack(
+	    "{s:i,s:f,s:s,s:{s:o,s:o},s:{s:o,s:o,s:o},s:{s:o,s:o,s:o},"
+	    "s:o,s:f,s:o,s:o,s:{s:o,s:o},s:{s:o,s:o},s:o}",
+	    "schema", TLSD_CTL_SCHEMA_VERSION, "uptime_s", s->uptime_s, "mode",
+	    s->mode, "connections", "active",
+	    tlsd_json_u64(st->accepted - st->closed), "total",
+	    tlsd_json_u64(st->accepted), "handshakes", "total",
+	    tlsd_json_u64(st->handshakes), "full",
+	    tlsd_json_per_version(st->hs_full), "resumed",
+	    tlsd_json_per_version(st->hs_resumed), "failures", "total",
+	    tlsd_json_u64(st->failed), "by_alert_sent",
+	    tlsd_json_alerts(st->failed_alert_sent), "by_alert_received",
+	    tlsd_json_alerts(st->failed_alert_received), "digest_calls",
+	    tlsd_json_u64(st->digest_calls), "digest_calls_per_handshake",
+	    tlsd_digest_calls_per_handshake(st), "jobs", tlsd_json_jobs(s),
+	    "key_moves", tlsd_json_u64(s->key_moves), "bytes", "in",
+	    tlsd_json_u64(st->bytes_in), "out", tlsd_json_u64(st->bytes_out),
+	    "records", "in", tlsd_json_u64(st->records_in), "out",
+	    tlsd_json_u64(st->records_out), "cards",
+	    tlsd_json_card_list(s, true));
+}
+
+json_t *tlsd_ctl_json_cards(const struct tlsd_snapshot *s)
+{
+	return json_pack("{s:i,s:s,s:o}", "schema", TLSD_CTL_SCHEMA_VERSION,
+	                 "mode", s->mode, "cards",
+	                 tlsd_json_card_list(s, false));
+}
+
+json_t *tlsd_ctl_json_health(const struct tlsd_snapshot *s)
+{
+	unsigned count[3] = {0, 0, 0};
+	json_t *problems = json_array();
+
+	for (unsigned i = 0; i < s->ncards; i++) {
+		const struct tlsd_card_snap *c = &s->card[i];
+		char msg[128];
+
+		if ((unsigned)c->state < 3)
+			count[c->state]++;
+		if (c->state == TC_CARD_UP)
+			continue;
+		snprintf(msg, sizeof(msg), "card %u (%s) is %s", i, c->name,
+		         tlsd_card_state_name(c->state));
+		json_array_append_new(problems, json_string(msg));
+	}
+	return json_pack("{s:i,s:s,s:s,s:{s:i,s:i,s:i,s:i},s:o}", "schema",
+	                 TLSD_CTL_SCHEMA_VERSION, "status",
+	                 tlsd_health_name(tlsd_snapshot_health(s)), "mode",
+	                 s->mode, "cards", "total", (int)s->ncards, "up",
+	                 (int)count[TC_CARD_UP], "draining",
+	                 (int)count[TC_CARD_DRAINING], "quarantined",
+	                 (int)count[TC_CARD_QUARANTINED], "problems",
+	                 problems);
+}
+
+json_t *tlsd_ctl_json_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:s}", "error", msg);
+}
+
+char *tlsd_ctl_dump_line(const json_t *reply, size_t *len)
+{
+	/* 9 significant digits: 2.8, not 2.7999999999999998 */
+	char *text = json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	                                   JSON_ENSURE_ASCII |
+	                                   JSON_REAL_PRECISION(9));
+	size_t n;
+	char *line;
+
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	line = realloc(text, n + 2);
+	if (!line) {
+		free(text);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	*len = n + 1;
+	return line;
+}

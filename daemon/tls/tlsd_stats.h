@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tlscardd's counters and the snapshot the control socket and /metrics
+ * report.  The snapshot is plain data, filled by the daemon (tlsd_observe.c)
+ * and turned into JSON (tlsd_ctl_json.c) or the Prometheus text format
+ * (tlsd_prom.c) by pure functions that the unit tests can reach.  The JSON
+ * and metric names are a stable interface: docs/operations.md.
+ */
+#ifndef TLSD_STATS_H
+#define TLSD_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tlscard.h"
+
+/* Index of a protocol version in the per-version counters. */
+enum tlsd_version_index {
+	TLSD_VER_12,
+	TLSD_VER_13,
+	TLSD_NVERSIONS,
+};
+
+/* AlertDescription is one byte; TLS_ALERT_NONE (255) means "no alert". */
+#define TLSD_NALERTS 256
+
+struct tlsd_stats {
+	uint64_t accepted, handshakes, resumed, failed, closed;
+	uint64_t hrr;
+	uint64_t digest_calls, flight_writes;
+	uint64_t bytes_in, bytes_out;
+	/* Completed handshakes per version, full and resumed. */
+	uint64_t hs_full[TLSD_NVERSIONS], hs_resumed[TLSD_NVERSIONS];
+	/* Failed handshakes by the alert we sent and the alert we received
+	 * (TLS_ALERT_NONE: none, e.g. the client just went away). */
+	uint64_t failed_alert_sent[TLSD_NALERTS];
+	uint64_t failed_alert_received[TLSD_NALERTS];
+	uint64_t records_in, records_out; /* TLS records, all content types */
+};
+
+/* Enough for every card one daemon drives (tlsd_cards.h). */
+#define TLSD_SNAP_MAX_CARDS 16
+/* Kinds of crypto job in the card-vs-CPU split. */
+#define TLSD_SNAP_MAX_OPS 8
+
+struct tlsd_class_snap {
+	uint64_t jobs;
+	double ewma_ns;          /* the pool's latency EWMA */
+	uint64_t p50_ns, p99_ns; /* log2 histogram bucket upper bounds */
+};
+
+struct tlsd_card_snap {
+	char name[64];
+	char backend[8]; /* "sim", "vfio" */
+	enum tc_card_state state;
+	uint64_t inflight, submitted, completed, errors;
+	uint64_t resets, quarantines, doorbells, interrupts;
+	uint64_t busy_ns;   /* engine busy time, summed over engines */
+	unsigned engines;
+	double utilization; /* busy share of all engines, last interval */
+	bool fi_supported;  /* fault injection registers present */
+	bool fi_stall;
+	uint32_t fi_error_ppm, fi_latency_us;
+	struct tlsd_class_snap cls[TC_CLASS_COUNT];
+};
+
+struct tlsd_snapshot {
+	double uptime_s;
+	const char *mode; /* "none" (CPU only), "sim", "vfio" */
+	struct tlsd_stats st;
+	/* Crypto jobs by kind and by where they ran. */
+	struct {
+		const char *name; /* "ecdh", "sign", "digest", "aead" */
+		uint64_t card, cpu;
+	} ops[TLSD_SNAP_MAX_OPS];
+	unsigned nops;
+	uint64_t cpu_fallbacks; /* card jobs that failed over to the CPU */
+	uint64_t key_moves;     /* keys loaded on a card they were not on */
+	unsigned ncards;
+	struct tlsd_card_snap card[TLSD_SNAP_MAX_CARDS];
+};
+
+/* "up", "draining", "quarantined". */
+const char *tlsd_card_state_name(enum tc_card_state st);
+
+enum tlsd_health {
+	TLSD_HEALTH_OK,       /* every card up, or no cards configured */
+	TLSD_HEALTH_DEGRADED, /* some card draining or quarantined */
+};
+
+enum tlsd_health tlsd_snapshot_health(const struct tlsd_snapshot *s);
+const char *tlsd_health_name(enum tlsd_health h);
+/* Digest calls per completed handshake; 0 before the first one. */
+double tlsd_digest_calls_per_handshake(const struct tlsd_stats *st);
+
+#endif /* TLSD_STATS_H */
