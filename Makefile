@@ -14,7 +14,7 @@ CPPFLAGS := -D_GNU_SOURCE -Ifirmware-iface -Ihwmodel -Idriver -Idaemon -Idaemon/
 CFLAGS  ?= $(OPT) -g -std=gnu11 -pthread -fno-strict-aliasing
 CFLAGS  += $(WARN) $(EXTRA_CFLAGS)
 LDFLAGS += -pthread $(EXTRA_LDFLAGS)
-LDLIBS  := -lcrypto -lpci -ljansson -linih
+LDLIBS  := -lcrypto -lpci -ljansson -linih -lm
 TEST_LDLIBS := -lcmocka
 
 MODEL_SRC  := $(sort $(wildcard hwmodel/*.c))

@@ -22,6 +22,8 @@ struct tlsd_ctl_client {
 	int fd;
 	bool eof;      /* the client finished sending */
 	bool close_me; /* close once the replies are written */
+	bool shut;     /* replies done, write side shut: draining input */
+	size_t discarded;
 	char in[TLSD_CTL_MAX_REQUEST];
 	size_t in_len;
 	char *out;
@@ -133,7 +135,7 @@ static void tlsd_ctl_update_events(struct tlsd_ctl_client *cl)
 {
 	/* Level-triggered: stop asking for input once it is finished, or
 	 * a half-closed client would wake the loop until it reads. */
-	bool reading = !cl->eof && !cl->close_me;
+	bool reading = !cl->eof;
 	struct epoll_event ev = {
 	    .events = (reading ? EPOLLIN | EPOLLRDHUP : 0) |
 	              (cl->out_len > cl->out_off ? EPOLLOUT : 0),
@@ -157,8 +159,27 @@ static int tlsd_ctl_flush(struct tlsd_ctl_client *cl)
 	return 0;
 }
 
+/* After a refused request: unread input at close() would make the peer
+ * see a reset instead of the error reply, so read and drop it (bounded). */
+static int tlsd_ctl_discard(struct tlsd_ctl_client *cl)
+{
+	char sink[4096];
+	ssize_t r;
+
+	while ((r = recv(cl->fd, sink, sizeof(sink), 0)) > 0) {
+		cl->discarded += (size_t)r;
+		if (cl->discarded > TLSD_CTL_MAX_PENDING)
+			return -1;
+	}
+	if (r == 0)
+		cl->eof = true;
+	return r < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -1 : 0;
+}
+
 static int tlsd_ctl_read(struct tlsd_ctl_client *cl)
 {
+	if (cl->close_me)
+		return tlsd_ctl_discard(cl);
 	while (!cl->eof && !cl->close_me) {
 		ssize_t r = recv(cl->fd, cl->in + cl->in_len,
 		                 sizeof(cl->in) - cl->in_len, 0);
@@ -184,8 +205,12 @@ static void tlsd_ctl_client_event(struct tlsd_source *src, uint32_t events)
 		goto drop;
 	if (tlsd_ctl_flush(cl))
 		goto drop;
-	if (cl->out_off == cl->out_len && (cl->eof || cl->close_me))
+	if (cl->out_off == cl->out_len && cl->eof)
 		goto drop;
+	if (cl->out_off == cl->out_len && cl->close_me && !cl->shut) {
+		shutdown(cl->fd, SHUT_WR);
+		cl->shut = true;
+	}
 	if (events & (EPOLLERR | EPOLLHUP) && cl->out_off < cl->out_len)
 		goto drop;
 	tlsd_ctl_update_events(cl);

@@ -15,10 +15,10 @@
  * part in the context's DMA address space.  Const tables, one per backend.
  */
 struct tc_backend_ops {
-	const char *name;	/* "sim", "vfio" */
+	const char *name; /* "sim", "vfio" */
 	/* arg: what follows "name:" in the spec ("" for plain "sim"). */
 	int (*open)(struct tc_dev *dev, const char *arg,
-		    const struct tc_dev_opts *opts);
+	            const struct tc_dev_opts *opts);
 	void (*close)(struct tc_dev *dev);
 	uint32_t (*read32)(struct tc_dev *dev, uint32_t off);
 	void (*write32)(struct tc_dev *dev, uint32_t off, uint32_t val);

@@ -20,11 +20,11 @@
 
 #include "tlscard_abi.h"
 
-struct tc_ctx;		/* one DMA address space, shared by its cards */
-struct tc_dev;		/* one card */
-struct tc_qp;		/* one queue pair of a card */
-struct tc_pool;		/* several cards, balanced by expected completion */
-struct tc_bufpool;	/* fixed-size DMA buffers carved from one mapping */
+struct tc_ctx;     /* one DMA address space, shared by its cards */
+struct tc_dev;     /* one card */
+struct tc_qp;      /* one queue pair of a card */
+struct tc_pool;    /* several cards, balanced by expected completion */
+struct tc_bufpool; /* fixed-size DMA buffers carved from one mapping */
 struct tc_model_config;
 
 /* ---- context and DMA memory ---------------------------------------- */
@@ -50,7 +50,7 @@ void tc_dma_free(struct tc_ctx *ctx, struct tc_dma_buf *buf);
 uint64_t tc_dma_iova(struct tc_ctx *ctx, const void *va);
 
 int tc_bufpool_create(struct tc_ctx *ctx, size_t bufsize, unsigned count,
-		      struct tc_bufpool **out);
+                      struct tc_bufpool **out);
 void tc_bufpool_destroy(struct tc_bufpool *bp);
 /* NULL when empty. */
 void *tc_bufpool_get(struct tc_bufpool *bp, uint64_t *iova);
@@ -67,8 +67,8 @@ struct tc_dev_opts {
 };
 
 struct tc_dev_info {
-	char name[64];		/* "sim0", "0000:00:03.0" */
-	const char *backend;	/* "sim" or "vfio" */
+	char name[64];       /* "sim0", "0000:00:03.0" */
+	const char *backend; /* "sim" or "vfio" */
 	uint32_t version;
 	uint32_t cap_ops, cap_algs, cap_features;
 	unsigned nqueues, max_ring_log2, nengines;
@@ -82,11 +82,11 @@ struct tc_dev_info {
  * The card is reset and enabled on open.
  */
 int tc_dev_open(struct tc_ctx *ctx, const char *spec,
-		const struct tc_dev_opts *opts, struct tc_dev **out);
+                const struct tc_dev_opts *opts, struct tc_dev **out);
 void tc_dev_close(struct tc_dev *dev);
 const struct tc_dev_info *tc_dev_info(const struct tc_dev *dev);
 uint32_t tc_dev_read32(struct tc_dev *dev, uint32_t off);
-uint64_t tc_dev_read64(struct tc_dev *dev, uint32_t off);	/* LO/HI pair */
+uint64_t tc_dev_read64(struct tc_dev *dev, uint32_t off); /* LO/HI pair */
 void tc_dev_write32(struct tc_dev *dev, uint32_t off, uint32_t val);
 /*
  * Reset the card (CTRL.RESET, or VFIO_DEVICE_RESET).  Every queue pair of
@@ -101,8 +101,8 @@ int tc_dev_reset(struct tc_dev *dev);
 struct tc_pci_card {
 	char bdf[16];
 	uint16_t vendor, device;
-	int iommu_group;	/* -1 when none */
-	char driver[32];	/* bound kernel driver, "" when none */
+	int iommu_group; /* -1 when none */
+	char driver[32]; /* bound kernel driver, "" when none */
 };
 int tc_pci_scan(struct tc_pci_card *cards, unsigned max);
 
@@ -112,19 +112,20 @@ struct tc_job;
 typedef void (*tc_job_done_fn)(struct tc_job *job);
 
 struct tc_job {
-	struct tc_sqe sqe;	/* built by the caller, little-endian; cid is set by the driver */
-	tc_job_done_fn done;	/* called once, from tc_qp_poll / tc_pool_poll */
+	struct tc_sqe
+	    sqe; /* built by the caller, little-endian; cid is set by the driver */
+	tc_job_done_fn done; /* called once, from tc_qp_poll / tc_pool_poll */
 	void *user;
 	/* Pool keys the job uses (slots from tc_pool_key_create); the pool
 	 * loads them on the chosen card first. */
 	const uint32_t *keys;
 	unsigned nkeys;
-	uint32_t cost;		/* optional bytes of work, for the scheduler */
+	uint32_t cost; /* optional bytes of work, for the scheduler */
 	/* set on completion */
-	uint16_t status;	/* enum tc_status */
+	uint16_t status; /* enum tc_status */
 	uint32_t result, aux;
-	int card;		/* pool index of the card that completed it, -1 = none */
-	unsigned attempts;	/* times submitted to a card */
+	int card; /* pool index of the card that completed it, -1 = none */
+	unsigned attempts; /* times submitted to a card */
 	/* driver private */
 	uint64_t submit_ns;
 	struct tc_job *next;
@@ -133,10 +134,10 @@ struct tc_job {
 /* Helpers that fill job->sqe for each opcode (little-endian). */
 void tc_job_prep_nop(struct tc_job *job);
 void tc_job_prep_digest(struct tc_job *job, uint8_t hash, uint64_t sgl_iova,
-			unsigned nseg, const uint16_t *cp, unsigned ncp,
-			uint64_t out_iova, uint32_t out_len);
+                        unsigned nseg, const uint16_t *cp, unsigned ncp,
+                        uint64_t out_iova, uint32_t out_len);
 void tc_job_prep_aead(struct tc_job *job, uint64_t rec_iova, unsigned nrec,
-		      uint64_t status_iova);
+                      uint64_t status_iova);
 
 struct tc_qp_stats {
 	uint64_t submitted, completed, errors, polls, doorbells, irqs;
@@ -146,7 +147,7 @@ struct tc_qp_stats {
 
 /* depth = 1 << depth_log2 entries in each ring. */
 int tc_qp_create(struct tc_dev *dev, unsigned qid, unsigned depth_log2,
-		 struct tc_qp **out);
+                 struct tc_qp **out);
 /* Outstanding jobs complete with TC_STS_ABORTED_RESET. */
 void tc_qp_destroy(struct tc_qp *qp);
 /* Copies jobs into the SQ; returns how many were accepted (0..n).  No
@@ -159,6 +160,10 @@ void tc_qp_flush(struct tc_qp *qp);
 unsigned tc_qp_poll(struct tc_qp *qp, unsigned max);
 /* Readable when the queue's interrupt fired; read it (8 bytes) to rearm. */
 int tc_qp_eventfd(const struct tc_qp *qp);
+/* Fix the queue's interrupt coalescing to a TC_QP_COALESCE register value
+ * (count and time, card-spec.md "Interrupts"), kept across resets.  By
+ * default the driver adapts the count to the jobs in flight. */
+void tc_qp_set_coalesce(struct tc_qp *qp, uint32_t reg);
 unsigned tc_qp_inflight(const struct tc_qp *qp);
 unsigned tc_qp_space(const struct tc_qp *qp);
 void tc_qp_get_stats(const struct tc_qp *qp, struct tc_qp_stats *st);
@@ -166,22 +171,22 @@ void tc_qp_get_stats(const struct tc_qp *qp, struct tc_qp_stats *st);
 /* ---- the pool: several cards (method M5) ------------------------------ */
 
 enum tc_pool_policy {
-	TC_POOL_LEAST_ECT,	/* least expected completion time */
-	TC_POOL_ROUND_ROBIN,	/* baseline for comparison */
+	TC_POOL_LEAST_ECT,   /* least expected completion time */
+	TC_POOL_ROUND_ROBIN, /* baseline for comparison */
 };
 
 enum tc_card_state {
 	TC_CARD_UP,
-	TC_CARD_DRAINING,	/* no new jobs; in-flight ones finish */
-	TC_CARD_QUARANTINED,	/* failed; probed back later */
+	TC_CARD_DRAINING,    /* no new jobs; in-flight ones finish */
+	TC_CARD_QUARANTINED, /* failed; probed back later */
 };
 
 struct tc_pool_opts {
 	enum tc_pool_policy policy;
-	unsigned depth_log2;		/* ring size per card */
-	uint32_t timeout_ms;		/* job older than this: card hung */
-	unsigned error_threshold;	/* errors in a row before quarantine */
-	uint32_t probe_ms;		/* first probe after quarantine */
+	unsigned depth_log2;      /* ring size per card */
+	uint32_t timeout_ms;      /* job older than this: card hung */
+	unsigned error_threshold; /* errors in a row before quarantine */
+	uint32_t probe_ms;        /* first probe after quarantine */
 };
 void tc_pool_opts_default(struct tc_pool_opts *o);
 
@@ -190,12 +195,12 @@ struct tc_pool_card_stats {
 	enum tc_card_state state;
 	struct tc_qp_stats qp;
 	uint64_t resets, quarantines, retried_away, key_loads;
-	double ewma_ns[TC_CLASS_COUNT];	/* latency per op class */
+	double ewma_ns[TC_CLASS_COUNT]; /* latency per op class */
 	uint64_t class_jobs[TC_CLASS_COUNT];
 };
 
 int tc_pool_create(struct tc_ctx *ctx, const struct tc_pool_opts *opts,
-		   struct tc_pool **out);
+                   struct tc_pool **out);
 /* Destroys the pool; cards are not closed (the caller owns them). */
 void tc_pool_destroy(struct tc_pool *pool);
 /* Returns the card's index in the pool, or -errno. */
@@ -221,13 +226,13 @@ unsigned tc_pool_wait(struct tc_pool *pool, int timeout_ms);
 /* Pool-wide key slots: the material is kept host-side and loaded on a
  * card the first time a job using it goes there. */
 int tc_pool_key_create(struct tc_pool *pool, uint8_t key_type,
-		       const void *material, size_t len, uint32_t *slot);
+                       const void *material, size_t len, uint32_t *slot);
 void tc_pool_key_destroy(struct tc_pool *pool, uint32_t slot);
 
 int tc_pool_set_state(struct tc_pool *pool, unsigned card,
-		      enum tc_card_state state);
+                      enum tc_card_state state);
 int tc_pool_card_stats(const struct tc_pool *pool, unsigned card,
-		       struct tc_pool_card_stats *st);
+                       struct tc_pool_card_stats *st);
 struct tc_dev *tc_pool_card(const struct tc_pool *pool, unsigned card);
 
 /* ---- misc -------------------------------------------------------------- */

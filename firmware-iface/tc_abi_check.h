@@ -13,8 +13,8 @@
 #define TC_CHECK_SIZE(type, size) \
 	_Static_assert(sizeof(type) == (size), "sizeof(" #type ") != " #size)
 
-#define TC_CHECK_OFFSET(type, field, off) \
+#define TC_CHECK_OFFSET(type, field, off)              \
 	_Static_assert(offsetof(type, field) == (off), \
-		       "offsetof(" #type ", " #field ") != " #off)
+	               "offsetof(" #type ", " #field ") != " #off)
 
 #endif

@@ -32,11 +32,12 @@ struct tc_dma_window {
 
 /* 0 or -EFAULT (counted). */
 int tc_dma_read(struct tc_dma *dma, uint64_t addr, void *buf, size_t len);
-int tc_dma_write(struct tc_dma *dma, uint64_t addr, const void *buf, size_t len);
+int tc_dma_write(struct tc_dma *dma, uint64_t addr, const void *buf,
+                 size_t len);
 
 /* 0, -EFAULT (counted) or -ENOMEM. */
 int tc_dma_acquire(struct tc_dma *dma, uint64_t addr, size_t len, bool is_write,
-		   struct tc_dma_window *w);
+                   struct tc_dma_window *w);
 /* Returns 0, or -EFAULT if a bounced write could not be flushed. */
 int tc_dma_release(struct tc_dma *dma, struct tc_dma_window *w);
 

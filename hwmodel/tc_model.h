@@ -30,13 +30,15 @@ struct tc_model_bus {
 	 * engine threads concurrently: must be thread-safe.
 	 */
 	int (*dma_read)(void *opaque, uint64_t addr, void *buf, size_t len);
-	int (*dma_write)(void *opaque, uint64_t addr, const void *buf, size_t len);
+	int (*dma_write)(void *opaque, uint64_t addr, const void *buf,
+	                 size_t len);
 	/*
 	 * Optional zero-copy access: return a host pointer covering the whole
 	 * range, or NULL (the model then falls back to dma_read/dma_write).
 	 * Every successful map is paired with one unmap.
 	 */
-	void *(*dma_map)(void *opaque, uint64_t addr, size_t len, bool is_write);
+	void *(*dma_map)(void *opaque, uint64_t addr, size_t len,
+	                 bool is_write);
 	void (*dma_unmap)(void *opaque, void *ptr, size_t len, bool is_write);
 	/* Raise MSI-X vector.  Called from engine threads. */
 	void (*irq)(void *opaque, unsigned vector);
@@ -46,22 +48,22 @@ struct tc_model_bus {
 
 /* Timing model of one op class.  Zero means "as fast as the host". */
 struct tc_timing_class {
-	uint64_t ops_per_sec;	/* per engine */
-	uint64_t bytes_per_sec;	/* per engine */
-	uint32_t latency_us;	/* added to every job of the class */
+	uint64_t ops_per_sec;   /* per engine */
+	uint64_t bytes_per_sec; /* per engine */
+	uint32_t latency_us;    /* added to every job of the class */
 };
 
 struct tc_model_config {
-	const char *name;		/* for log lines */
-	unsigned nqueues;		/* 1..TC_MAX_QUEUES */
-	unsigned nengines;		/* 1..TC_MAX_ENGINES */
-	unsigned max_ring_log2;		/* largest ring: 1 << this */
+	const char *name;       /* for log lines */
+	unsigned nqueues;       /* 1..TC_MAX_QUEUES */
+	unsigned nengines;      /* 1..TC_MAX_ENGINES */
+	unsigned max_ring_log2; /* largest ring: 1 << this */
 	unsigned key_slots;
 	unsigned blob_slots;
-	uint32_t blob_bytes;		/* blob store capacity */
-	uint32_t max_input;		/* largest record / segment in bytes */
-	unsigned max_sg;		/* SG entries per list */
-	bool fault_injection;		/* expose the FI registers */
+	uint32_t blob_bytes;  /* blob store capacity */
+	uint32_t max_input;   /* largest record / segment in bytes */
+	unsigned max_sg;      /* SG entries per list */
+	bool fault_injection; /* expose the FI registers */
 	struct tc_timing_class timing[TC_CLASS_COUNT];
 };
 
@@ -79,17 +81,17 @@ void tc_model_config_default(struct tc_model_config *cfg);
  * Returns 0 or -EINVAL, with a message in err.
  */
 int tc_model_config_parse(struct tc_model_config *cfg, const char *spec,
-			  char *err, size_t errlen);
+                          char *err, size_t errlen);
 
 int tc_model_create(const struct tc_model_config *cfg,
-		    const struct tc_model_bus *bus, struct tc_model **out);
+                    const struct tc_model_bus *bus, struct tc_model **out);
 /* Stops and joins every model thread; no callback runs after it returns. */
 void tc_model_destroy(struct tc_model *m);
 
 /* BAR0 access, size 4 or 8; off is relative to BAR0. Thread-safe. */
 uint64_t tc_model_mmio_read(struct tc_model *m, uint64_t off, unsigned size);
 void tc_model_mmio_write(struct tc_model *m, uint64_t off, uint64_t val,
-			 unsigned size);
+                         unsigned size);
 
 /* Function-level reset (FLR, VFIO_DEVICE_RESET): same as CTRL.RESET, and
  * returns only when the card is quiescent. */

@@ -16,7 +16,7 @@
 struct tc_ops_state;
 
 int tc_ops_state_create(const struct tc_model_config *cfg,
-			struct tc_ops_state **out);
+                        struct tc_ops_state **out);
 void tc_ops_state_destroy(struct tc_ops_state *st);
 /* Reset: every key slot and blob is emptied. */
 void tc_ops_state_clear(struct tc_ops_state *st);
@@ -24,11 +24,11 @@ void tc_ops_state_clear(struct tc_ops_state *st);
 struct tc_op_ctx {
 	struct tc_ops_state *st;
 	struct tc_dma *dma;
-	unsigned engine;	/* 0..nengines-1, for per-engine scratch */
+	unsigned engine; /* 0..nengines-1, for per-engine scratch */
 	/* outputs */
-	uint64_t bytes;		/* payload bytes processed: stats, timing */
-	uint32_t result;	/* completion result */
-	uint32_t aux;		/* completion aux */
+	uint64_t bytes;  /* payload bytes processed: stats, timing */
+	uint32_t result; /* completion result */
+	uint32_t aux;    /* completion aux */
 };
 
 /*

@@ -6,6 +6,7 @@
 # Each tests/fuzz/<target>.c names what it links in its header comment:
 #   fuzz-sources: daemon/tls/*.c      (globs, relative to the repo root)
 #   fuzz-libs: -lcrypto
+#   fuzz-exclude: daemon/tls/tlsd_*.c   (optional globs removed again)
 # It is built with clang -fsanitize=fuzzer,address,undefined into
 # build/fuzz/<target>, replayed over its committed corpus
 # (tests/fuzz/corpus/<target>/), then fuzzed for FUZZ_SECS seconds from a
@@ -39,6 +40,22 @@ for src in "${targets[@]}"; do
 	corpus=tests/fuzz/corpus/$name
 	srcs=$(header_field "$src" fuzz-sources)
 	libs=$(header_field "$src" fuzz-libs)
+	# fuzz-exclude: globs taken back out of fuzz-sources (e.g. the
+	# daemon's card and control-plane files, which need the driver).
+	excl=$(header_field "$src" fuzz-exclude)
+	if [ -n "$excl" ]; then
+		kept=""
+		# shellcheck disable=SC2086
+		for f in $srcs; do
+			skipf=0
+			for x in $excl; do
+				# shellcheck disable=SC2053
+				[[ $f == $x ]] && skipf=1
+			done
+			[ $skipf -eq 0 ] && kept="$kept $f"
+		done
+		srcs=$kept
+	fi
 	if [ -z "$srcs" ] || [ ! -d "$corpus" ]; then
 		echo "  fuzz   SKIP $name: no fuzz-sources line or no corpus dir"
 		skip=$((skip+1)); continue

@@ -22,7 +22,8 @@ static const char aead_usage[] =
     "usage: tlscardctl bench aead [--record-size N] [--batch R]\n"
     "                             [--inflight J] [--seconds S] [--slices K]\n"
     "                             [--coalesce N[:US]] [--sim-spec KNOBS]\n"
-    "                             [--cpu-driver C] [--cpu-card C] [--json]\n"
+    "                             [--cpu-driver C] [--cpu-card C]\n"
+    "                             [--poll-us N] [--json]\n"
     "\n"
     "AES-128-GCM encryption of N-byte records through one sim card (R per\n"
     "job, J jobs in flight) against libcrypto EVP in the same process, S\n"
@@ -40,12 +41,14 @@ static const char aead_usage[] =
     "      --sim-spec KNOBS   sim card knobs\n"
     "      --cpu-driver C     pin the driver thread to CPU C\n"
     "      --cpu-card C       pin the sim card's threads to CPU C\n"
+    "      --poll-us N        poll the CQ N us before sleeping (default 0)\n"
     "      --json             one JSON object\n"
     "  -h, --help             show this help\n";
 
 struct aead_setup {
 	unsigned rec_size, batch, inflight;
 	struct tc_qp *qp;
+	uint64_t spin_ns; /* CQ polling before a sleep */
 	uint8_t key[16];
 	struct tc_dma_buf mem;
 	uint8_t *plain;      /* rec_size bytes, shared input */
@@ -190,7 +193,8 @@ static int card_slice(void *arg, double seconds, struct bench_side *acc)
 {
 	struct aead_setup *s = arg;
 	struct bench_pipe_result r;
-	int ret = bench_pipeline(s->qp, s->jobs, s->inflight, seconds, &r);
+	int ret = bench_pipeline(s->qp, s->jobs, s->inflight, seconds,
+	                         s->spin_ns, &r);
 
 	if (ret)
 		return ret;
@@ -232,6 +236,7 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	    {"sim-spec", required_argument, NULL, BENCH_OPT_SIM_SPEC},
 	    {"cpu-driver", required_argument, NULL, BENCH_OPT_CPU_DRIVER},
 	    {"cpu-card", required_argument, NULL, BENCH_OPT_CPU_CARD},
+	    {"poll-us", required_argument, NULL, BENCH_OPT_POLL_US},
 	    {"json", no_argument, NULL, BENCH_OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -244,6 +249,9 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	const char *spec = NULL;
 	struct bench_cpus cpus = {-1, -1};
 	struct bench_card bc;
+	struct bench_counters cnt0, cnt1;
+	unsigned poll_us = 0;
+	bool poll_set = false;
 	bool json = false, have_coalesce = false;
 	uint32_t coalesce = 0;
 	json_t *res;
@@ -289,6 +297,12 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 			if (bench_parse_cpu(cmd, c, optarg, &cpus))
 				return CTL_EXIT_USAGE;
 			break;
+		case BENCH_OPT_POLL_US:
+			if (ctl_parse_unsigned(cmd, "--poll-us", optarg, 0,
+			                       100000, &poll_us))
+				return CTL_EXIT_USAGE;
+			poll_set = true;
+			break;
 		case BENCH_OPT_JSON: json = true; break;
 		case CTL_OPT_HELP: ctl_print_usage(cmd, stdout); return 0;
 		default: return CTL_EXIT_USAGE;
@@ -300,6 +314,7 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		return CTL_EXIT_FAIL;
 	if (have_coalesce)
 		bench_set_coalesce(&bc, coalesce);
+	s.spin_ns = bench_spin_ns(&cpus, poll_set ? (int)poll_us : -1);
 	if (bench_pin(&cpus)) {
 		ctl_fail(cmd, "cannot pin threads: %s", strerror(errno));
 		goto out;
@@ -314,7 +329,7 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	/* Warm-up pass, which also proves the output right. */
-	if (bench_pipeline(bc.qp, s.jobs, s.inflight, 0.05, &warm) ||
+	if (bench_pipeline(bc.qp, s.jobs, s.inflight, 0.05, s.spin_ns, &warm) ||
 	    warm.errors) {
 		ctl_fail(cmd, "the card failed the warm-up jobs");
 		goto out;
@@ -326,11 +341,13 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		}
 	}
 	s.qp = bc.qp;
+	bench_counters_read(&bc, &cnt0);
 	if (bench_alternate(seconds, slices, card_slice, cpu_slice, &s, &card,
 	                    &cpu)) {
 		ctl_fail(cmd, "the card failed during the run");
 		goto out;
 	}
+	bench_counters_read(&bc, &cnt1);
 	card_bps = card.work / card.seconds;
 	cpu_bps = cpu.work / cpu.seconds;
 
@@ -347,9 +364,11 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	json_object_set_new(res, "slices", json_integer(slices));
 	json_object_set_new(res, "card_waits",
 	                    json_integer((json_int_t)card.waits));
-	json_object_set_new(res, "irq_coalesce",
-	                    have_coalesce ? json_integer(coalesce)
-	                                  : json_null());
+	bench_coalesce_json(res, &bc);
+	bench_counters_json(res, &bc, &cnt0, &cnt1, card.seconds);
+	bench_cpu_time_json(res, &cnt0, &cnt1, &card, &cpu);
+	json_object_set_new(res, "poll_us",
+	                    json_integer((json_int_t)(s.spin_ns / 1000)));
 	json_object_set_new(res, "cpus", bench_cpus_json(&cpus));
 	json_object_set_new(res, "verified", json_true());
 	bench_emit(res, json);

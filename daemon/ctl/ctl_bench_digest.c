@@ -21,7 +21,7 @@ static const char digest_usage[] =
     "                               [--inflight J] [--seconds X]\n"
     "                               [--slices K] [--coalesce N[:US]]\n"
     "                               [--sim-spec KNOBS] [--cpu-driver C]\n"
-    "                               [--cpu-card C] [--json]\n"
+    "                               [--cpu-card C] [--poll-us N] [--json]\n"
     "\n"
     "SHA-256 one-shot over an S-segment scatter list of T bytes in all\n"
     "(default 8 segments, 4096 bytes), J jobs in flight on one sim card,\n"
@@ -40,12 +40,14 @@ static const char digest_usage[] =
     "      --sim-spec KNOBS   sim card knobs\n"
     "      --cpu-driver C     pin the driver thread to CPU C\n"
     "      --cpu-card C       pin the sim card's threads to CPU C\n"
+    "      --poll-us N        poll the CQ N us before sleeping (default 0)\n"
     "      --json             one JSON object\n"
     "  -h, --help             show this help\n";
 
 struct digest_setup {
 	unsigned nseg, bytes, inflight;
 	struct tc_qp *qp;
+	uint64_t spin_ns; /* CQ polling before a sleep */
 	struct tc_dma_buf mem;
 	struct tc_job *jobs;
 	uint8_t **data; /* per job: its transcript bytes */
@@ -139,7 +141,8 @@ static int card_slice(void *arg, double seconds, struct bench_side *acc)
 {
 	struct digest_setup *s = arg;
 	struct bench_pipe_result r;
-	int ret = bench_pipeline(s->qp, s->jobs, s->inflight, seconds, &r);
+	int ret = bench_pipeline(s->qp, s->jobs, s->inflight, seconds,
+	                         s->spin_ns, &r);
 
 	if (ret)
 		return ret;
@@ -177,6 +180,7 @@ static int digest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	    {"sim-spec", required_argument, NULL, BENCH_OPT_SIM_SPEC},
 	    {"cpu-driver", required_argument, NULL, BENCH_OPT_CPU_DRIVER},
 	    {"cpu-card", required_argument, NULL, BENCH_OPT_CPU_CARD},
+	    {"poll-us", required_argument, NULL, BENCH_OPT_POLL_US},
 	    {"json", no_argument, NULL, BENCH_OPT_JSON},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -190,6 +194,9 @@ static int digest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	unsigned depth_log2 = 1;
 	struct bench_cpus cpus = {-1, -1};
 	struct bench_card bc;
+	struct bench_counters cnt0, cnt1;
+	unsigned poll_us = 0;
+	bool poll_set = false;
 	bool json = false, have_coalesce = false;
 	uint32_t coalesce = 0;
 	json_t *res;
@@ -235,6 +242,12 @@ static int digest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 			if (bench_parse_cpu(cmd, c, optarg, &cpus))
 				return CTL_EXIT_USAGE;
 			break;
+		case BENCH_OPT_POLL_US:
+			if (ctl_parse_unsigned(cmd, "--poll-us", optarg, 0,
+			                       100000, &poll_us))
+				return CTL_EXIT_USAGE;
+			poll_set = true;
+			break;
 		case BENCH_OPT_JSON: json = true; break;
 		case CTL_OPT_HELP: ctl_print_usage(cmd, stdout); return 0;
 		default: return CTL_EXIT_USAGE;
@@ -251,6 +264,7 @@ static int digest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		return CTL_EXIT_FAIL;
 	if (have_coalesce)
 		bench_set_coalesce(&bc, coalesce);
+	s.spin_ns = bench_spin_ns(&cpus, poll_set ? (int)poll_us : -1);
 	if (bench_pin(&cpus)) {
 		ctl_fail(cmd, "cannot pin threads: %s", strerror(errno));
 		goto out;
@@ -259,17 +273,19 @@ static int digest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		ctl_fail(cmd, "setup failed (DMA memory)");
 		goto out;
 	}
-	if (bench_pipeline(bc.qp, s.jobs, s.inflight, 0.05, &warm) ||
+	if (bench_pipeline(bc.qp, s.jobs, s.inflight, 0.05, s.spin_ns, &warm) ||
 	    warm.errors || verify(&s)) {
 		ctl_fail(cmd, "the card's digests are wrong or missing");
 		goto out;
 	}
 	s.qp = bc.qp;
+	bench_counters_read(&bc, &cnt0);
 	if (bench_alternate(seconds, slices, card_slice, cpu_slice, &s, &card,
 	                    &cpu_side)) {
 		ctl_fail(cmd, "the card failed during the run");
 		goto out;
 	}
+	bench_counters_read(&bc, &cnt1);
 	card_rate = card.work / card.seconds;
 	cpu = cpu_side.work / cpu_side.seconds;
 
@@ -289,9 +305,11 @@ static int digest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	json_object_set_new(res, "slices", json_integer(slices));
 	json_object_set_new(res, "card_waits",
 	                    json_integer((json_int_t)card.waits));
-	json_object_set_new(res, "irq_coalesce",
-	                    have_coalesce ? json_integer(coalesce)
-	                                  : json_null());
+	bench_coalesce_json(res, &bc);
+	bench_counters_json(res, &bc, &cnt0, &cnt1, card.seconds);
+	bench_cpu_time_json(res, &cnt0, &cnt1, &card, &cpu_side);
+	json_object_set_new(res, "poll_us",
+	                    json_integer((json_int_t)(s.spin_ns / 1000)));
 	json_object_set_new(res, "cpus", bench_cpus_json(&cpus));
 	json_object_set_new(res, "verified", json_true());
 	bench_emit(res, json);

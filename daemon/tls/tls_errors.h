@@ -80,9 +80,9 @@ enum tls_error {
 	TLS_ERR_MISSING_EMS,
 	TLS_ERR_DOWNGRADE,
 	TLS_ERR_INAPPROPRIATE_FALLBACK, /* RFC 7507 §3 */
-	TLS_ERR_NO_CLIENT_CERT, /* TLS 1.2 mTLS, RFC 5246 §7.4.6 */
-	TLS_ERR_PEER_ALERT, /* the peer sent a fatal alert */
-	TLS_ERR_CLOSED,     /* the peer sent close_notify */
+	TLS_ERR_NO_CLIENT_CERT,         /* TLS 1.2 mTLS, RFC 5246 §7.4.6 */
+	TLS_ERR_PEER_ALERT,             /* the peer sent a fatal alert */
+	TLS_ERR_CLOSED,                 /* the peer sent close_notify */
 	/* local */
 	TLS_ERR_NULL,
 	TLS_ERR_NOMEM,

@@ -107,19 +107,19 @@ struct tls_offload_ops {
 	void (*destroy)(struct tls_offload *o);
 
 	/* ECDHE (RFC 8446 §4.2.8.2, §7.4): *pub_len in = cap, out = len. */
-	TLS_RESULT (*ecdh_keygen)
+	TLS_RESULT(*ecdh_keygen)
 	(struct tls_offload *o, uint16_t group, struct tls_ecdh_key *key,
 	 uint8_t *pub, size_t *pub_len);
-	TLS_RESULT (*ecdh_derive)
+	TLS_RESULT(*ecdh_derive)
 	(struct tls_offload *o, struct tls_ecdh_key *key, const uint8_t *peer,
 	 size_t peer_len, uint8_t *secret, size_t *secret_len);
 	void (*ecdh_free)(struct tls_offload *o, struct tls_ecdh_key *key);
 
 	/* Signatures over msg for a SignatureScheme; *sig_len in = cap. */
-	TLS_RESULT (*sign)
+	TLS_RESULT(*sign)
 	(struct tls_offload *o, EVP_PKEY *pkey, uint16_t scheme,
 	 const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t *sig_len);
-	TLS_RESULT (*verify)
+	TLS_RESULT(*verify)
 	(struct tls_offload *o, EVP_PKEY *pkey, uint16_t scheme,
 	 const uint8_t *msg, size_t msg_len, const uint8_t *sig,
 	 size_t sig_len);
@@ -128,7 +128,7 @@ struct tls_offload_ops {
 	 * 1.2 CertificateVerify signs the transcript (RFC 5246 §7.4.8),
 	 * whose hash M1 already has, so nothing is hashed twice.
 	 */
-	TLS_RESULT (*verify_digest)
+	TLS_RESULT(*verify_digest)
 	(struct tls_offload *o, EVP_PKEY *pkey, uint16_t scheme,
 	 const uint8_t *digest, size_t digest_len, const uint8_t *sig,
 	 size_t sig_len);
@@ -138,40 +138,40 @@ struct tls_offload_ops {
 	 * segment count (non-decreasing, <= nseg); out receives ncp digests,
 	 * the i-th over seg[0..checkpoint[i]).
 	 */
-	TLS_RESULT (*digest)
+	TLS_RESULT(*digest)
 	(struct tls_offload *o, enum tls_hash h, const struct tls_iov *seg,
 	 size_t nseg, const size_t *checkpoint, size_t ncp, uint8_t *out);
 
 	/* The incremental baseline: one call per message. */
-	TLS_RESULT (*hash_init)
+	TLS_RESULT(*hash_init)
 	(struct tls_offload *o, enum tls_hash h, struct tls_hash_state *st);
-	TLS_RESULT (*hash_update)
+	TLS_RESULT(*hash_update)
 	(struct tls_offload *o, struct tls_hash_state *st, const uint8_t *p,
 	 size_t n);
-	TLS_RESULT (*hash_peek)
+	TLS_RESULT(*hash_peek)
 	(struct tls_offload *o, struct tls_hash_state *st, uint8_t *out);
 	void (*hash_free)(struct tls_offload *o, struct tls_hash_state *st);
 
 	/* HMAC over a scatter list (Finished, binders, HKDF, PRF). */
-	TLS_RESULT (*hmac)
+	TLS_RESULT(*hmac)
 	(struct tls_offload *o, enum tls_hash h, const uint8_t *key,
 	 size_t key_len, const struct tls_iov *seg, size_t nseg, uint8_t *out);
 	/* RFC 5869 */
-	TLS_RESULT (*hkdf_extract)
+	TLS_RESULT(*hkdf_extract)
 	(struct tls_offload *o, enum tls_hash h, const uint8_t *salt,
 	 size_t salt_len, const uint8_t *ikm, size_t ikm_len, uint8_t *prk);
-	TLS_RESULT (*hkdf_expand)
+	TLS_RESULT(*hkdf_expand)
 	(struct tls_offload *o, enum tls_hash h, const uint8_t *prk,
 	 size_t prk_len, const uint8_t *info, size_t info_len, uint8_t *out,
 	 size_t out_len);
 	/* RFC 5246 §5: PRF(secret, label, seed) with P_<hash>. */
-	TLS_RESULT (*prf12)
+	TLS_RESULT(*prf12)
 	(struct tls_offload *o, enum tls_hash h, const uint8_t *secret,
 	 size_t secret_len, const char *label, const struct tls_iov *seed,
 	 size_t nseed, uint8_t *out, size_t out_len);
 
 	/* AEAD keys and records. */
-	TLS_RESULT (*aead_key_set)
+	TLS_RESULT(*aead_key_set)
 	(struct tls_offload *o, struct tls_aead_key *k, enum tls_aead alg,
 	 bool seal, const uint8_t *key);
 	void (*aead_key_clear)(struct tls_offload *o, struct tls_aead_key *k);

@@ -8,6 +8,7 @@
  *
  * fuzz-sources: daemon/tls/*.c
  * fuzz-libs: -lcrypto
+ * fuzz-exclude: daemon/tls/tlsd_*.c daemon/tls/tls_offload_card*.c daemon/tls/tls_card_thresh.c
  */
 #include <stddef.h>
 #include <stdint.h>
