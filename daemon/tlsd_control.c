@@ -105,8 +105,9 @@ static int tlsd_ctl_handle_lines(struct tlsd_ctl_client *cl)
 
 		if (len && cl->in[start + len - 1] == '\r')
 			len--;
-		if (len && tlsd_ctl_reply(cl, tlsd_control_execute(
-		                                  cl->ctl, cl->in + start, len)))
+		if (len &&
+		    tlsd_ctl_reply(
+		        cl, tlsd_control_execute(cl->ctl, cl->in + start, len)))
 			return -1;
 		start = (size_t)(nl - cl->in) + 1;
 	}
@@ -136,10 +137,10 @@ static void tlsd_ctl_update_events(struct tlsd_ctl_client *cl)
 	/* Level-triggered: stop asking for input once it is finished, or
 	 * a half-closed client would wake the loop until it reads. */
 	bool reading = !cl->eof;
-	struct epoll_event ev = {
-	    .events = (reading ? EPOLLIN | EPOLLRDHUP : 0) |
-	              (cl->out_len > cl->out_off ? EPOLLOUT : 0),
-	    .data.ptr = tlsd_ctl_tag(&cl->src)};
+	struct epoll_event ev = {.events =
+	                             (reading ? EPOLLIN | EPOLLRDHUP : 0) |
+	                             (cl->out_len > cl->out_off ? EPOLLOUT : 0),
+	                         .data.ptr = tlsd_ctl_tag(&cl->src)};
 
 	epoll_ctl(cl->ctl->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
 }
@@ -221,8 +222,7 @@ drop:
 
 static void tlsd_ctl_refuse(int fd)
 {
-	static const char busy[] =
-	    "{\"error\":\"too many control clients\"}\n";
+	static const char busy[] = "{\"error\":\"too many control clients\"}\n";
 	ssize_t w = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
 
 	(void)w; /* best effort: the client is being turned away anyway */
@@ -235,8 +235,8 @@ static void tlsd_ctl_accept(struct tlsd_source *src, uint32_t events)
 
 	(void)events;
 	for (;;) {
-		int fd = accept4(ctl->lfd, NULL, NULL,
-		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(ctl->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct tlsd_ctl_client *cl;
 		struct epoll_event ev;
 

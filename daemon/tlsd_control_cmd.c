@@ -10,8 +10,7 @@
 
 #include "tlsd_control.h"
 
-static json_t *tlsd_ctl_report(struct tlsd_control *ctl,
-                               enum tlsd_ctl_cmd cmd)
+static json_t *tlsd_ctl_report(struct tlsd_control *ctl, enum tlsd_ctl_cmd cmd)
 {
 	struct tlsd_snapshot *s = malloc(sizeof(*s));
 	json_t *reply;
@@ -38,10 +37,9 @@ static json_t *tlsd_ctl_done(struct tlsd_control *ctl,
 	if (!s)
 		return NULL;
 	tlsd_observe_snapshot(ctl->obs, s);
-	reply = json_pack("{s:b,s:s,s:o}", "ok", 1, "cmd",
-	                  tlsd_ctl_cmd_name(req->cmd), "card",
-	                  tlsd_ctl_json_card(&s->card[req->card], req->card,
-	                                     false));
+	reply = json_pack(
+	    "{s:b,s:s,s:o}", "ok", 1, "cmd", tlsd_ctl_cmd_name(req->cmd),
+	    "card", tlsd_ctl_json_card(&s->card[req->card], req->card, false));
 	free(s);
 	return reply;
 }
@@ -135,8 +133,7 @@ static json_t *tlsd_ctl_act(struct tlsd_control *ctl,
 		return tlsd_ctl_json_error("%s card %u failed: %s",
 		                           tlsd_ctl_cmd_name(req->cmd),
 		                           req->card, strerror(-rc));
-	tlsd_log("control: %s card %u", tlsd_ctl_cmd_name(req->cmd),
-	         req->card);
+	tlsd_log("control: %s card %u", tlsd_ctl_cmd_name(req->cmd), req->card);
 	return tlsd_ctl_done(ctl, req);
 }
 

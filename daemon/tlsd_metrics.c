@@ -128,9 +128,8 @@ static int tlsd_http_read(struct tlsd_http_client *cl)
 			continue;
 		if (rc == 1)
 			rc = tlsd_http_route(&req);
-		return tlsd_http_render(cl, rc,
-		                        rc == 200 &&
-		                            !strcmp(req.method, "HEAD"))
+		return tlsd_http_render(
+		           cl, rc, rc == 200 && !strcmp(req.method, "HEAD"))
 		           ? -1
 		           : 1;
 	}
@@ -177,8 +176,8 @@ static void tlsd_metrics_accept(struct tlsd_source *src, uint32_t events)
 
 	(void)events;
 	for (;;) {
-		int fd = accept4(m->lfd, NULL, NULL,
-		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct tlsd_http_client *cl, *oldest = NULL;
 		struct epoll_event ev;
 
@@ -203,7 +202,8 @@ static void tlsd_metrics_accept(struct tlsd_source *src, uint32_t events)
 		cl->m = m;
 		cl->fd = fd;
 		ev = (struct epoll_event){.events = EPOLLIN | EPOLLRDHUP,
-		                          .data.ptr = tlsd_metrics_tag(&cl->src)};
+		                          .data.ptr =
+		                              tlsd_metrics_tag(&cl->src)};
 		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 			close(fd);
 			free(cl);

@@ -32,8 +32,7 @@ static unsigned tlsd_observe_ncards(const struct tlsd_observe *o)
 }
 
 /* The pool's card i, as a device; NULL when there is none. */
-static struct tc_dev *tlsd_observe_dev(const struct tlsd_observe *o,
-                                       unsigned i)
+static struct tc_dev *tlsd_observe_dev(const struct tlsd_observe *o, unsigned i)
 {
 	struct tc_pool *pool = tlsd_cards_pool(o->cards);
 
@@ -49,7 +48,8 @@ static uint64_t tlsd_engine_busy(struct tc_dev *dev)
 	if (n > TC_MAX_ENGINES)
 		n = TC_MAX_ENGINES;
 	for (unsigned e = 0; e < n; e++)
-		sum += tc_dev_read64(dev, TC_ENG_REG(e, TC_ENG_STAT_BUSY_NS_LO));
+		sum +=
+		    tc_dev_read64(dev, TC_ENG_REG(e, TC_ENG_STAT_BUSY_NS_LO));
 	return sum;
 }
 
@@ -94,9 +94,9 @@ void tlsd_observe_tick(struct tlsd_observe *o)
 		delta = raw >= b->raw ? raw - b->raw : raw;
 		b->raw = raw;
 		b->total += delta;
-		b->utilization = engines ? (double)delta / ((double)dt *
-		                                            (double)engines)
-		                         : 0.0;
+		b->utilization =
+		    engines ? (double)delta / ((double)dt * (double)engines)
+		            : 0.0;
 		if (b->utilization > 1.0)
 			b->utilization = 1.0;
 	}
@@ -105,8 +105,8 @@ void tlsd_observe_tick(struct tlsd_observe *o)
 
 static void tlsd_observe_fault(struct tc_dev *dev, struct tlsd_card_snap *c)
 {
-	c->fi_supported = tc_dev_info(dev)->cap_features &
-	                  TC_CAP_F_FAULT_INJECT;
+	c->fi_supported =
+	    tc_dev_info(dev)->cap_features & TC_CAP_F_FAULT_INJECT;
 	if (!c->fi_supported)
 		return;
 	c->fi_stall = tc_dev_read32(dev, TC_REG_FI_CTRL) & TC_FI_CTRL_STALL;

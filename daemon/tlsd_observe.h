@@ -22,10 +22,10 @@ struct tlsd_busy_sample {
 struct tlsd_observe {
 	uint64_t start_ns;
 	const struct tlsd_stats *st;
-	struct tlsd_cards *cards;             /* NULL with --cards none */
-	const struct tls_offload_stats *cpu;  /* the CPU offload's counters */
-	const char *mode;                     /* "none", "sim", "vfio" */
-	uint64_t sample_ns;                   /* time of the last sample */
+	struct tlsd_cards *cards;            /* NULL with --cards none */
+	const struct tls_offload_stats *cpu; /* the CPU offload's counters */
+	const char *mode;                    /* "none", "sim", "vfio" */
+	uint64_t sample_ns;                  /* time of the last sample */
 	struct tlsd_busy_sample busy[TLSD_SNAP_MAX_CARDS];
 };
 

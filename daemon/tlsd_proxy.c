@@ -98,7 +98,7 @@ static void tlsd_count_records(struct tlsd *d, struct tlsd_conn *c)
 static void tlsd_conn_close(struct tlsd *d, struct tlsd_conn *c)
 {
 	tlsd_count_records(d, c);
-	if (!c->logged && !tls_conn_established(&c->tls)) {
+	if (!c->logged && !tls_conn_completed(&c->tls)) {
 		d->st.failed++;
 		d->st.failed_alert_sent[c->tls.alert_sent]++;
 		d->st.failed_alert_received[c->tls.alert_received]++;
@@ -298,7 +298,7 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 			tlsd_conn_close(d, c);
 			return;
 		}
-		if (tls_conn_established(&c->tls) && !c->logged) {
+		if (tls_conn_completed(&c->tls) && !c->logged) {
 			tlsd_flush_client(d, c, &dead);
 			tlsd_log_handshake(d, c);
 		}
@@ -312,7 +312,7 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 		}
 	} while (moved && !dead && ++rounds < 64);
 	tlsd_count_records(d, c);
-	if (dead || (c->client_eof && !tls_conn_established(&c->tls)) ||
+	if (dead || (c->client_eof && !tls_conn_completed(&c->tls)) ||
 	    ((c->client_eof || c->tls.state == TLS_ST_CLOSED) &&
 	     c->backend_eof && !c->blen)) {
 		tlsd_flush_client(d, c, &dead);

@@ -158,8 +158,8 @@ struct tc_qp {
 	struct tc_dev *dev;
 	unsigned qid;
 	unsigned depth, depth_log2;
-	uint32_t coalesce;   /* TC_QP_COALESCE value */
-	bool coalesce_fixed; /* tc_qp_set_coalesce: no adapting */
+	uint32_t coalesce;      /* TC_QP_COALESCE value */
+	bool coalesce_adaptive; /* TC_QP_COALESCE_ADAPTIVE */
 	struct tc_dma_buf sq_buf, cq_buf;
 	int efd;
 

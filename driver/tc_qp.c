@@ -26,8 +26,11 @@
 /*
  * Interrupt coalescing (card-spec.md "Interrupts").  An interrupt per
  * completion costs the card an MSI-X write (in the sim, an eventfd write
- * that wakes the driver) per job, as much as a 4 KB hash.  The count
- * adapts to the jobs in flight (tc_qp_tune_coalesce); the time bounds how
+ * that wakes the driver) per job, as much as a 4 KB hash.  With
+ * TC_QP_COALESCE_ADAPTIVE the count adapts to the jobs in flight
+ * (tc_qp_tune_coalesce); it is not the default yet because the pool's
+ * self-reset stress test (pool_test: test_card_resets_itself) then fails
+ * now and then, which wants looking into first.  The time bounds how
  * long a completion can wait for its interrupt when the count is not
  * reached and the queue is not idle.  It is not smaller because every
  * expiry wakes the card's timer thread, which costs the sim card far more
@@ -117,8 +120,7 @@ int tc_qp_create(struct tc_dev *dev, unsigned qid, unsigned depth_log2,
 	qp->depth = 1u << depth_log2;
 	qp->mask = qp->depth - 1;
 	/* An interrupt per completion until jobs pile up (tc_qp_flush). */
-	qp->coalesce = 1u << TC_QP_COALESCE_COUNT_SHIFT |
-	               TC_QP_COALESCE_US << TC_QP_COALESCE_TIME_SHIFT;
+	qp->coalesce = 0; /* an interrupt per completion batch */
 	qp->efd = dev->ops->irq_eventfd ? dev->ops->irq_eventfd(dev, qid) : -1;
 	qp->dma_seq = dev->ctx->dma_seq;
 	qp->jobs = calloc(qp->depth, sizeof(*qp->jobs));
@@ -263,7 +265,7 @@ static void tc_qp_tune_coalesce(struct tc_qp *qp)
 {
 	unsigned inflight = qp->depth - qp->nfree, want = 1, cur;
 
-	if (qp->coalesce_fixed)
+	if (!qp->coalesce_adaptive)
 		return;
 	while (want * 2 <= inflight / 2 && want < TC_QP_COALESCE_MAX)
 		want *= 2;
@@ -280,8 +282,11 @@ static void tc_qp_tune_coalesce(struct tc_qp *qp)
 
 void tc_qp_set_coalesce(struct tc_qp *qp, uint32_t reg)
 {
+	qp->coalesce_adaptive = reg == TC_QP_COALESCE_ADAPTIVE;
+	if (qp->coalesce_adaptive)
+		reg = 1u << TC_QP_COALESCE_COUNT_SHIFT |
+		      TC_QP_COALESCE_US << TC_QP_COALESCE_TIME_SHIFT;
 	qp->coalesce = reg;
-	qp->coalesce_fixed = true;
 	if (qp->ready)
 		tc_dev_write32(qp->dev, TC_QP_REG(qp->qid, TC_QP_COALESCE),
 		               reg);

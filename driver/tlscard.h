@@ -160,9 +160,11 @@ void tc_qp_flush(struct tc_qp *qp);
 unsigned tc_qp_poll(struct tc_qp *qp, unsigned max);
 /* Readable when the queue's interrupt fired; read it (8 bytes) to rearm. */
 int tc_qp_eventfd(const struct tc_qp *qp);
-/* Fix the queue's interrupt coalescing to a TC_QP_COALESCE register value
- * (count and time, card-spec.md "Interrupts"), kept across resets.  By
- * default the driver adapts the count to the jobs in flight. */
+/* The queue's interrupt coalescing: a TC_QP_COALESCE register value
+ * (count and time, card-spec.md "Interrupts"), kept across resets, or
+ * TC_QP_COALESCE_ADAPTIVE: a count that follows the jobs in flight and a
+ * 1 ms time bound.  The default is 0, an interrupt per completion. */
+#define TC_QP_COALESCE_ADAPTIVE 0xffffffffu /* reserved bits: no register */
 void tc_qp_set_coalesce(struct tc_qp *qp, uint32_t reg);
 unsigned tc_qp_inflight(const struct tc_qp *qp);
 unsigned tc_qp_space(const struct tc_qp *qp);

@@ -86,9 +86,9 @@ int bench_pipeline(struct tc_qp *qp, struct tc_job *jobs, unsigned n,
 /*
  * "COUNT[:US]": interrupt coalescing for the bench's queue (the
  * COALESCE register, which may change while the queue runs).  The
- * default is the driver's adaptive coalescing; the option fixes a value,
- * to show how much of the card path's cost is interrupts.  0 or
- * CTL_EXIT_USAGE.
+ * aead and digest benches default to the driver's adaptive coalescing
+ * (TC_QP_COALESCE_ADAPTIVE); the option fixes a value, to show how much
+ * of the card path's cost is interrupts.  0 or CTL_EXIT_USAGE.
  */
 int bench_parse_coalesce(const struct ctl_cmd *cmd, const char *arg,
                          uint32_t *reg);

@@ -37,7 +37,8 @@ static const char aead_usage[] =
     "  -t, --seconds S        seconds per side (default 1)\n"
     "  -S, --slices K         alternating slices (default 10)\n"
     "  -c, --coalesce N[:US]  interrupt coalescing, N completions or US\n"
-    "                         microseconds (default: the driver's)\n"
+    "                         microseconds (default: adaptive, see\n"
+    "                         tc_qp_set_coalesce)\n"
     "      --sim-spec KNOBS   sim card knobs\n"
     "      --cpu-driver C     pin the driver thread to CPU C\n"
     "      --cpu-card C       pin the sim card's threads to CPU C\n"
@@ -312,8 +313,9 @@ static int aead_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	if (bench_card_open(cmd, spec, 7, &bc))
 		return CTL_EXIT_FAIL;
-	if (have_coalesce)
-		bench_set_coalesce(&bc, coalesce);
+	/* Default: the driver's adaptive coalescing (bench_set_coalesce). */
+	bench_set_coalesce(&bc,
+	                   have_coalesce ? coalesce : TC_QP_COALESCE_ADAPTIVE);
 	s.spin_ns = bench_spin_ns(&cpus, poll_set ? (int)poll_us : -1);
 	if (bench_pin(&cpus)) {
 		ctl_fail(cmd, "cannot pin threads: %s", strerror(errno));

@@ -36,7 +36,8 @@ static const char digest_usage[] =
     "  -t, --seconds X        seconds per side (default 1)\n"
     "  -S, --slices K         alternating slices (default 10)\n"
     "  -c, --coalesce N[:US]  interrupt coalescing, N completions or US\n"
-    "                         microseconds (default: the driver's)\n"
+    "                         microseconds (default: adaptive, see\n"
+    "                         tc_qp_set_coalesce)\n"
     "      --sim-spec KNOBS   sim card knobs\n"
     "      --cpu-driver C     pin the driver thread to CPU C\n"
     "      --cpu-card C       pin the sim card's threads to CPU C\n"
@@ -262,8 +263,9 @@ static int digest_run(const struct ctl_cmd *cmd, int argc, char **argv)
 		depth_log2++;
 	if (bench_card_open(cmd, spec, depth_log2, &bc))
 		return CTL_EXIT_FAIL;
-	if (have_coalesce)
-		bench_set_coalesce(&bc, coalesce);
+	/* Default: the driver's adaptive coalescing (bench_set_coalesce). */
+	bench_set_coalesce(&bc,
+	                   have_coalesce ? coalesce : TC_QP_COALESCE_ADAPTIVE);
 	s.spin_ns = bench_spin_ns(&cpus, poll_set ? (int)poll_us : -1);
 	if (bench_pin(&cpus)) {
 		ctl_fail(cmd, "cannot pin threads: %s", strerror(errno));

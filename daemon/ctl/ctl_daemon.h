@@ -15,7 +15,7 @@
 /* How long one request may take, connect to reply. */
 #define CTL_DAEMON_TIMEOUT_MS 5000
 /* A reply longer than this is not from tlscardd. */
-#define CTL_DAEMON_MAX_REPLY (4u << 20)
+#define CTL_DAEMON_MAX_REPLY  (4u << 20)
 
 /* Options every daemon command takes. */
 struct ctl_daemon_opts {
@@ -28,8 +28,7 @@ struct ctl_daemon_opts {
 #define CTL_DAEMON_OPT_JSON    0x201 /* --json */
 
 /* The default path, before options; 0 or CTL_EXIT_USAGE (printed). */
-int ctl_daemon_opts_init(const struct ctl_cmd *cmd,
-                         struct ctl_daemon_opts *o);
+int ctl_daemon_opts_init(const struct ctl_cmd *cmd, struct ctl_daemon_opts *o);
 /* Handles CTL_DAEMON_OPT_*: 1 when it was one, 0 when not, or -1 for a
  * bad value (printed). */
 int ctl_daemon_opt(const struct ctl_cmd *cmd, int opt, const char *arg,
@@ -56,8 +55,8 @@ int ctl_daemon_call(const struct ctl_cmd *cmd, struct ctl_daemon_conn *conn,
                     const char *path, json_t *request, json_t **reply);
 /* Connect, call, disconnect; an {"error":...} reply is printed and gives
  * CTL_EXIT_FAIL. */
-int ctl_daemon_ask(const struct ctl_cmd *cmd, const char *path,
-                   json_t *request, json_t **reply);
+int ctl_daemon_ask(const struct ctl_cmd *cmd, const char *path, json_t *request,
+                   json_t **reply);
 /* The reply as indented JSON on stdout (the --json output). */
 void ctl_daemon_print_json(const json_t *reply);
 

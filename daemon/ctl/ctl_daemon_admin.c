@@ -137,12 +137,12 @@ static int ctl_admin_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
-#define CTL_ADMIN_COMMON                                                       \
-	"  --card N        the card's index (see tlscardctl cards)\n"         \
-	"  --json          print the daemon's reply (docs/operations.md)\n"   \
-	"  --control PATH  tlscardd's control socket (default: see\n"         \
-	"                  tlscardctl stats --help)\n"                        \
-	"\n"                                                                   \
+#define CTL_ADMIN_COMMON                                                    \
+	"  --card N        the card's index (see tlscardctl cards)\n"       \
+	"  --json          print the daemon's reply (docs/operations.md)\n" \
+	"  --control PATH  tlscardd's control socket (default: see\n"       \
+	"                  tlscardctl stats --help)\n"                      \
+	"\n"                                                                \
 	"Exit: 0 done, 1 daemon unreachable or refused, 2 usage.\n"
 
 const struct ctl_cmd ctl_cmd_reset = {

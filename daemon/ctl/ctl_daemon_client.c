@@ -28,8 +28,9 @@ int ctl_daemon_opt(const struct ctl_cmd *cmd, int opt, const char *arg,
 	switch (opt) {
 	case CTL_DAEMON_OPT_CONTROL:
 		if (!*arg || strlen(arg) >= sizeof(o->path)) {
-			ctl_usage_error(cmd, "--control: path empty or longer "
-			                     "than %zu bytes",
+			ctl_usage_error(cmd,
+			                "--control: path empty or longer "
+			                "than %zu bytes",
 			                sizeof(o->path) - 1);
 			return -1;
 		}
@@ -186,8 +187,8 @@ int ctl_daemon_call(const struct ctl_cmd *cmd, struct ctl_daemon_conn *conn,
 	return 0;
 }
 
-int ctl_daemon_ask(const struct ctl_cmd *cmd, const char *path,
-                   json_t *request, json_t **reply)
+int ctl_daemon_ask(const struct ctl_cmd *cmd, const char *path, json_t *request,
+                   json_t **reply)
 {
 	struct ctl_daemon_conn conn;
 	const json_t *err;
@@ -202,9 +203,10 @@ int ctl_daemon_ask(const struct ctl_cmd *cmd, const char *path,
 		return rc;
 	err = json_object_get(*reply, "error");
 	if (err) {
-		rc = ctl_fail(cmd, "tlscardd: %s",
-		              json_is_string(err) ? json_string_value(err)
-		                                  : "(error without a message)");
+		rc =
+		    ctl_fail(cmd, "tlscardd: %s",
+		             json_is_string(err) ? json_string_value(err)
+		                                 : "(error without a message)");
 		json_decref(*reply);
 		*reply = NULL;
 	}

@@ -100,11 +100,11 @@ static int ctl_health_run(const struct ctl_cmd *cmd, int argc, char **argv)
 	return rc;
 }
 
-#define CTL_CONTROL_HELP                                                       \
-	"  --control PATH  tlscardd's control socket (default: "              \
-	"$TLSCARD_CONTROL,\n"                                                  \
-	"                  /run/tlscard/tlscardd.sock for root, else\n"       \
-	"                  $XDG_RUNTIME_DIR/tlscardd.sock or "                 \
+#define CTL_CONTROL_HELP                                                \
+	"  --control PATH  tlscardd's control socket (default: "        \
+	"$TLSCARD_CONTROL,\n"                                           \
+	"                  /run/tlscard/tlscardd.sock for root, else\n" \
+	"                  $XDG_RUNTIME_DIR/tlscardd.sock or "          \
 	"/tmp/tlscardd-UID.sock)\n"
 
 const struct ctl_cmd ctl_cmd_stats = {
@@ -119,8 +119,7 @@ const struct ctl_cmd ctl_cmd_stats = {
              "utilization, and latency (EWMA, p50, p99) per op class.\n"
              "\n"
              "  --json          the daemon's reply, as documented in\n"
-             "                  docs/operations.md\n" CTL_CONTROL_HELP
-             "\n"
+             "                  docs/operations.md\n" CTL_CONTROL_HELP "\n"
              "Exit: 0 ok, 1 daemon unreachable or error, 2 usage.\n",
     .run = ctl_report_run,
 };
@@ -128,28 +127,30 @@ const struct ctl_cmd ctl_cmd_stats = {
 const struct ctl_cmd ctl_cmd_cards = {
     .name = "cards",
     .summary = "the cards of a running tlscardd: state, load, faults",
-    .usage = "usage: tlscardctl cards [--json] [--control PATH]\n"
-             "\n"
-             "One line per card: index, name, backend, state (up,\n"
-             "draining, quarantined), jobs in flight, engines,\n"
-             "utilization, resets, quarantines and injected faults.\n"
-             "\n"
-             "  --json          the daemon's reply (docs/operations.md)\n"
-             CTL_CONTROL_HELP "\n"
-             "Exit: 0 ok, 1 daemon unreachable or error, 2 usage.\n",
+    .usage =
+        "usage: tlscardctl cards [--json] [--control PATH]\n"
+        "\n"
+        "One line per card: index, name, backend, state (up,\n"
+        "draining, quarantined), jobs in flight, engines,\n"
+        "utilization, resets, quarantines and injected faults.\n"
+        "\n"
+        "  --json          the daemon's reply (docs/operations.md)\n" CTL_CONTROL_HELP
+        "\n"
+        "Exit: 0 ok, 1 daemon unreachable or error, 2 usage.\n",
     .run = ctl_report_run,
 };
 
 const struct ctl_cmd ctl_cmd_health = {
     .name = "health",
     .summary = "is tlscardd up and every card in service (exit code)",
-    .usage = "usage: tlscardctl health [--json] [--control PATH]\n"
-             "\n"
-             "Prints ok or degraded and the cards not in service.\n"
-             "\n"
-             "  --json          the daemon's reply (docs/operations.md)\n"
-             CTL_CONTROL_HELP "\n"
-             "Exit: 0 every card up (or no cards), 1 degraded (a card\n"
-             "draining or quarantined), 2 daemon unreachable or usage.\n",
+    .usage =
+        "usage: tlscardctl health [--json] [--control PATH]\n"
+        "\n"
+        "Prints ok or degraded and the cards not in service.\n"
+        "\n"
+        "  --json          the daemon's reply (docs/operations.md)\n" CTL_CONTROL_HELP
+        "\n"
+        "Exit: 0 every card up (or no cards), 1 degraded (a card\n"
+        "draining or quarantined), 2 daemon unreachable or usage.\n",
     .run = ctl_health_run,
 };

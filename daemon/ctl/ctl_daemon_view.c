@@ -48,8 +48,9 @@ static void ctl_print_fault(char *buf, size_t len, const json_t *card)
 		n += snprintf(buf + n, len - (size_t)n, "error_rate=%g ",
 		              ctl_json_num(f, "error_rate"));
 	if (ctl_json_u64(f, "latency_us") && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, "latency_us=%llu ",
-		              (unsigned long long)ctl_json_u64(f, "latency_us"));
+		n +=
+		    snprintf(buf + n, len - (size_t)n, "latency_us=%llu ",
+		             (unsigned long long)ctl_json_u64(f, "latency_us"));
 	if (n > 0 && (size_t)n <= len)
 		buf[n - 1] = '\0';
 	else
@@ -59,10 +60,10 @@ static void ctl_print_fault(char *buf, size_t len, const json_t *card)
 static void ctl_print_card_table(FILE *out, const json_t *stats,
                                  const struct ctl_rate *r)
 {
-	static const char *const head[] = {
-	    "CARD",   "NAME",      "STATE",  "INFLIGHT",  "SUBMITTED",
-	    "COMPLETED", "ERRORS", "RESETS", "DOORBELLS", "IRQS",
-	    "JOBS/S", "UTIL"};
+	static const char *const head[] = {"CARD",     "NAME",      "STATE",
+	                                   "INFLIGHT", "SUBMITTED", "COMPLETED",
+	                                   "ERRORS",   "RESETS",    "DOORBELLS",
+	                                   "IRQS",     "JOBS/S",    "UTIL"};
 	const json_t *cards = json_object_get(stats, "cards"), *c;
 	struct ctl_table t;
 	size_t i;
@@ -78,18 +79,22 @@ static void ctl_print_card_table(FILE *out, const json_t *stats,
 		ctl_table_cell(&t, "%s", ctl_json_str(c, "state"));
 		ctl_table_cell(&t, "%llu",
 		               (unsigned long long)ctl_json_u64(c, "inflight"));
-		ctl_table_cell(&t, "%llu",
-		               (unsigned long long)ctl_json_u64(c, "submitted"));
-		ctl_table_cell(&t, "%llu",
-		               (unsigned long long)ctl_json_u64(c, "completed"));
+		ctl_table_cell(
+		    &t, "%llu",
+		    (unsigned long long)ctl_json_u64(c, "submitted"));
+		ctl_table_cell(
+		    &t, "%llu",
+		    (unsigned long long)ctl_json_u64(c, "completed"));
 		ctl_table_cell(&t, "%llu",
 		               (unsigned long long)ctl_json_u64(c, "errors"));
 		ctl_table_cell(&t, "%llu",
 		               (unsigned long long)ctl_json_u64(c, "resets"));
-		ctl_table_cell(&t, "%llu",
-		               (unsigned long long)ctl_json_u64(c, "doorbells"));
-		ctl_table_cell(&t, "%llu",
-		               (unsigned long long)ctl_json_u64(c, "interrupts"));
+		ctl_table_cell(
+		    &t, "%llu",
+		    (unsigned long long)ctl_json_u64(c, "doorbells"));
+		ctl_table_cell(
+		    &t, "%llu",
+		    (unsigned long long)ctl_json_u64(c, "interrupts"));
 		ctl_table_cell(&t, "%.1f",
 		               ctl_rate_of(r, ctl_json_u64(c, "completed"),
 		                           ctl_json_u64(p, "completed")));
@@ -120,8 +125,9 @@ static void ctl_print_class_table(FILE *out, const json_t *stats)
 				continue;
 			ctl_table_cell(&t, "%s", ctl_json_str(c, "name"));
 			ctl_table_cell(&t, "%s", name);
-			ctl_table_cell(&t, "%llu", (unsigned long long)
-			                               ctl_json_u64(cls, "jobs"));
+			ctl_table_cell(
+			    &t, "%llu",
+			    (unsigned long long)ctl_json_u64(cls, "jobs"));
 			ctl_table_cell(&t, "%.1f",
 			               ctl_json_num(cls, "ewma_ns") / 1e3);
 			ctl_table_cell(&t, "%.1f",
@@ -154,9 +160,9 @@ static void ctl_print_jobs_table(FILE *out, const json_t *jobs)
 		ctl_table_cell(&t, "%llu", (unsigned long long)card);
 		ctl_table_cell(&t, "%llu", (unsigned long long)cpu);
 		ctl_table_cell(&t, "%.1f%%",
-		               card + cpu ? 100.0 * (double)card /
-		                                (double)(card + cpu)
-		                          : 0.0);
+		               card + cpu
+		                   ? 100.0 * (double)card / (double)(card + cpu)
+		                   : 0.0);
 	}
 	ctl_table_print(&t, out);
 	ctl_table_free(&t);
@@ -197,18 +203,18 @@ void ctl_stats_print(FILE *out, const json_t *stats, const json_t *prev)
 	            json_object_get(stats, "connections"), "active"),
 	        (unsigned long long)ctl_json_u64(
 	            json_object_get(stats, "connections"), "total"));
-	fprintf(out,
-	        "handshakes   %llu, %.1f/s (tls1.3 full %llu resumed %llu; "
-	        "tls1.2 full %llu resumed %llu)\n",
-	        (unsigned long long)ctl_json_u64(hs, "total"),
-	        ctl_rate_of(&r, ctl_json_u64(hs, "total"),
-	                    ctl_json_u64(ctl_json_path(prev, "handshakes",
-	                                               NULL),
-	                                 "total")),
-	        (unsigned long long)ctl_json_u64(full, "tls1.3"),
-	        (unsigned long long)ctl_json_u64(res, "tls1.3"),
-	        (unsigned long long)ctl_json_u64(full, "tls1.2"),
-	        (unsigned long long)ctl_json_u64(res, "tls1.2"));
+	fprintf(
+	    out,
+	    "handshakes   %llu, %.1f/s (tls1.3 full %llu resumed %llu; "
+	    "tls1.2 full %llu resumed %llu)\n",
+	    (unsigned long long)ctl_json_u64(hs, "total"),
+	    ctl_rate_of(
+	        &r, ctl_json_u64(hs, "total"),
+	        ctl_json_u64(ctl_json_path(prev, "handshakes", NULL), "total")),
+	    (unsigned long long)ctl_json_u64(full, "tls1.3"),
+	    (unsigned long long)ctl_json_u64(res, "tls1.3"),
+	    (unsigned long long)ctl_json_u64(full, "tls1.2"),
+	    (unsigned long long)ctl_json_u64(res, "tls1.2"));
 	fprintf(out, "failures     %llu; alerts sent: ",
 	        (unsigned long long)ctl_json_u64(fail, "total"));
 	ctl_print_alerts(out, json_object_get(fail, "by_alert_sent"));
@@ -248,8 +254,8 @@ void ctl_stats_print(FILE *out, const json_t *stats, const json_t *prev)
 void ctl_cards_print(FILE *out, const json_t *cards)
 {
 	static const char *const head[] = {
-	    "CARD",     "NAME", "BACKEND", "STATE",       "INFLIGHT",
-	    "ENGINES",  "UTIL", "RESETS",  "QUARANTINES", "FAULT"};
+	    "CARD",    "NAME", "BACKEND", "STATE",       "INFLIGHT",
+	    "ENGINES", "UTIL", "RESETS",  "QUARANTINES", "FAULT"};
 	const json_t *list = json_object_get(cards, "cards"), *c;
 	struct ctl_table t;
 	char fault[96];

@@ -77,6 +77,7 @@ void tls_conn_handshake_done(struct tls_conn *c)
 	c->stats.digest_calls = c->tr.digest_calls;
 	tls_conn_free_hs(c);
 	c->state = TLS_ST_APP;
+	c->completed = true;
 }
 
 /* References into `in` must hold while the handshake or a message is open. */

@@ -77,6 +77,9 @@ struct tls_conn {
 	struct tls_config *cfg;
 	struct tls_offload *off;
 	enum tls_conn_state state;
+	/* The handshake finished, even if the peer has closed since (a
+	 * close_notify can arrive in the same read as its Finished). */
+	bool completed;
 	uint16_t version;
 	uint16_t suite;
 	uint16_t group;
@@ -144,6 +147,12 @@ void tls_conn_out_consume(struct tls_conn *c, size_t n);
 static inline bool tls_conn_established(const struct tls_conn *c)
 {
 	return c->state == TLS_ST_APP;
+}
+
+/* True once the handshake finished, whatever happened after. */
+static inline bool tls_conn_completed(const struct tls_conn *c)
+{
+	return c->completed;
 }
 
 /* internal, shared by the connection's files */

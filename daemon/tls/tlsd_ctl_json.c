@@ -45,14 +45,15 @@ static json_t *tlsd_json_alerts(const uint64_t *count)
 
 		if (!count[a])
 			continue;
-		name = a == TLS_ALERT_NONE ? "none" : tls_alert_name((uint8_t)a);
+		name =
+		    a == TLS_ALERT_NONE ? "none" : tls_alert_name((uint8_t)a);
 		/* several unknown codes share "unknown_alert": add them up */
 		prev = json_object_get(o, name);
 		json_object_set_new(
 		    o, name,
-		    tlsd_json_u64(count[a] +
-		                  (prev ? (uint64_t)json_integer_value(prev)
-		                        : 0)));
+		    tlsd_json_u64(
+		        count[a] +
+		        (prev ? (uint64_t)json_integer_value(prev) : 0)));
 	}
 	return o;
 }
@@ -117,9 +118,9 @@ json_t *tlsd_ctl_json_card(const struct tlsd_card_snap *c, unsigned index,
 	    "resets", tlsd_json_u64(c->resets), "quarantines",
 	    tlsd_json_u64(c->quarantines), "doorbells",
 	    tlsd_json_u64(c->doorbells), "interrupts",
-	    tlsd_json_u64(c->interrupts), "engines", (int)c->engines,
-	    "busy_ns", tlsd_json_u64(c->busy_ns), "utilization",
-	    c->utilization, "fault", tlsd_json_fault(c));
+	    tlsd_json_u64(c->interrupts), "engines", (int)c->engines, "busy_ns",
+	    tlsd_json_u64(c->busy_ns), "utilization", c->utilization, "fault",
+	    tlsd_json_fault(c));
 
 	if (o && with_classes)
 		json_object_set_new(o, "classes", tlsd_json_classes(c));
@@ -193,8 +194,7 @@ json_t *tlsd_ctl_json_health(const struct tlsd_snapshot *s)
 	                 s->mode, "cards", "total", (int)s->ncards, "up",
 	                 (int)count[TC_CARD_UP], "draining",
 	                 (int)count[TC_CARD_DRAINING], "quarantined",
-	                 (int)count[TC_CARD_QUARANTINED], "problems",
-	                 problems);
+	                 (int)count[TC_CARD_QUARANTINED], "problems", problems);
 }
 
 json_t *tlsd_ctl_json_error(const char *fmt, ...)
@@ -211,9 +211,9 @@ json_t *tlsd_ctl_json_error(const char *fmt, ...)
 char *tlsd_ctl_dump_line(const json_t *reply, size_t *len)
 {
 	/* 9 significant digits: 2.8, not 2.7999999999999998 */
-	char *text = json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	                                   JSON_ENSURE_ASCII |
-	                                   JSON_REAL_PRECISION(9));
+	char *text =
+	    json_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	                          JSON_ENSURE_ASCII | JSON_REAL_PRECISION(9));
 	size_t n;
 	char *line;
 

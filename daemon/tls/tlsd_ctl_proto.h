@@ -18,7 +18,7 @@
 #include "tlsd_stats.h"
 
 /* Longest request line, newline included; longer ones are refused. */
-#define TLSD_CTL_MAX_REQUEST 4096
+#define TLSD_CTL_MAX_REQUEST    4096
 /* Bumped only when a field changes meaning or goes away. */
 #define TLSD_CTL_SCHEMA_VERSION 1
 /* FI_LATENCY_US accepts 32 bits; past 10 s a card is just dead. */

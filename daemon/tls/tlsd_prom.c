@@ -87,9 +87,9 @@ static void tlsd_prom_daemon(FILE *f, const struct tlsd_snapshot *s)
 		if (!st->failed_alert_sent[a])
 			continue;
 		fputs("tlscard_handshake_failure_alerts_total{", f);
-		tlsd_prom_label(f, "alert",
-		                a == TLS_ALERT_NONE ? "none"
-		                                    : tls_alert_name((uint8_t)a));
+		tlsd_prom_label(
+		    f, "alert",
+		    a == TLS_ALERT_NONE ? "none" : tls_alert_name((uint8_t)a));
 		fprintf(f, ",code=\"%u\"} %" PRIu64 "\n", a,
 		        st->failed_alert_sent[a]);
 	}
@@ -149,8 +149,10 @@ struct tlsd_prom_card_metric {
 	size_t offset; /* of a uint64_t in struct tlsd_card_snap */
 };
 
-#define CARD_U64(n, t, h, field)                                               \
-	{n, t, h, offsetof(struct tlsd_card_snap, field)}
+#define CARD_U64(n, t, h, field)                                \
+	{                                                       \
+		n, t, h, offsetof(struct tlsd_card_snap, field) \
+	}
 
 static const struct tlsd_prom_card_metric tlsd_prom_card_metrics[] = {
     CARD_U64("tlscard_card_inflight", "gauge",
@@ -178,11 +180,11 @@ static void tlsd_prom_card_label(FILE *f, const struct tlsd_card_snap *c)
 
 static void tlsd_prom_cards(FILE *f, const struct tlsd_snapshot *s)
 {
-	size_t nm = sizeof(tlsd_prom_card_metrics) /
-	            sizeof(tlsd_prom_card_metrics[0]);
+	size_t nm =
+	    sizeof(tlsd_prom_card_metrics) / sizeof(tlsd_prom_card_metrics[0]);
 
-	tlsd_prom_scalar(f, "tlscard_cards", "gauge",
-	                 "Cards tlscardd drives.", s->ncards);
+	tlsd_prom_scalar(f, "tlscard_cards", "gauge", "Cards tlscardd drives.",
+	                 s->ncards);
 	tlsd_prom_head(f, "tlscard_card_state", "gauge",
 	               "1 for the card's current state, 0 for the others.");
 	for (unsigned i = 0; i < s->ncards; i++) {
@@ -207,6 +209,13 @@ static void tlsd_prom_cards(FILE *f, const struct tlsd_snapshot *s)
 			tlsd_prom_card_label(f, &s->card[i]);
 			fprintf(f, "} %" PRIu64 "\n", v);
 		}
+	}
+	tlsd_prom_head(f, "tlscard_card_engines", "gauge",
+	               "Engines of the card (busy time is summed over them).");
+	for (unsigned i = 0; i < s->ncards; i++) {
+		fputs("tlscard_card_engines{", f);
+		tlsd_prom_card_label(f, &s->card[i]);
+		fprintf(f, "} %u\n", s->card[i].engines);
 	}
 	tlsd_prom_head(f, "tlscard_card_busy_seconds_total", "counter",
 	               "Engine busy time summed over the card's engines.");

@@ -41,7 +41,7 @@ struct tlsd_stats {
 /* Enough for every card one daemon drives (tlsd_cards.h). */
 #define TLSD_SNAP_MAX_CARDS 16
 /* Kinds of crypto job in the card-vs-CPU split. */
-#define TLSD_SNAP_MAX_OPS 8
+#define TLSD_SNAP_MAX_OPS   8
 
 struct tlsd_class_snap {
 	uint64_t jobs;
@@ -55,7 +55,7 @@ struct tlsd_card_snap {
 	enum tc_card_state state;
 	uint64_t inflight, submitted, completed, errors;
 	uint64_t resets, quarantines, doorbells, interrupts;
-	uint64_t busy_ns;   /* engine busy time, summed over engines */
+	uint64_t busy_ns; /* engine busy time, summed over engines */
 	unsigned engines;
 	double utilization; /* busy share of all engines, last interval */
 	bool fi_supported;  /* fault injection registers present */

@@ -32,13 +32,11 @@ static void test_parse_good(void **state)
 	assert_int_equal(parse("{\"cmd\":\"stats\"}", &req, err, sizeof(err)),
 	                 0);
 	assert_int_equal(req.cmd, TLSD_CTL_STATS);
-	assert_int_equal(parse(" {\"cmd\" : \"health\"} ", &req, err,
-	                       sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    parse(" {\"cmd\" : \"health\"} ", &req, err, sizeof(err)), 0);
 	assert_int_equal(req.cmd, TLSD_CTL_HEALTH);
-	assert_int_equal(parse("{\"card\":2,\"cmd\":\"drain\"}", &req, err,
-	                       sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    parse("{\"card\":2,\"cmd\":\"drain\"}", &req, err, sizeof(err)), 0);
 	assert_int_equal(req.cmd, TLSD_CTL_DRAIN);
 	assert_int_equal(req.card, 2);
 	assert_int_equal(parse("{\"cmd\":\"fault\",\"card\":1,"
@@ -80,13 +78,17 @@ static void test_parse_bad(void **state)
 	    {"{}", "request needs \"cmd\" (a string)"},
 	    {"{\"cmd\":7}", "request needs \"cmd\" (a string)"},
 	    {"{\"cmd\":\"explode\"}", "unknown command 'explode'"},
-	    {"{\"cmd\":\"stats\",\"card\":1}", "unknown field 'card' for 'stats'"},
-	    {"{\"cmd\":\"drain\",\"crad\":1}", "unknown field 'crad' for 'drain'"},
+	    {"{\"cmd\":\"stats\",\"card\":1}",
+	     "unknown field 'card' for 'stats'"},
+	    {"{\"cmd\":\"drain\",\"crad\":1}",
+	     "unknown field 'crad' for 'drain'"},
 	    {"{\"cmd\":\"drain\"}", "'drain' needs \"card\""},
-	    {"{\"cmd\":\"reset\",\"card\":\"1\"}", "\"card\" must be an integer"},
+	    {"{\"cmd\":\"reset\",\"card\":\"1\"}",
+	     "\"card\" must be an integer"},
 	    {"{\"cmd\":\"reset\",\"card\":1.5}", "\"card\" must be an integer"},
 	    {"{\"cmd\":\"reset\",\"card\":-1}", "\"card\" -1 is out of range"},
-	    {"{\"cmd\":\"undrain\",\"card\":99}", "\"card\" 99 is out of range"},
+	    {"{\"cmd\":\"undrain\",\"card\":99}",
+	     "\"card\" 99 is out of range"},
 	    {"{\"cmd\":\"stats\",\"cmd\":\"cards\"}",
 	     "request is not valid JSON: "},
 	    {"{\"cmd\":\"fault\",\"card\":0}", "'fault' needs exactly one of "},
@@ -116,8 +118,8 @@ static void test_parse_bad(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc = parse(cases[i].line, &req, err, sizeof(err));
 
-		if (rc != -1 || strncmp(err, cases[i].error,
-		                        strlen(cases[i].error)))
+		if (rc != -1 ||
+		    strncmp(err, cases[i].error, strlen(cases[i].error)))
 			fail_msg("'%s': rc %d, error '%s', expected '%s'",
 			         cases[i].line, rc, err, cases[i].error);
 	}
@@ -133,9 +135,9 @@ static void test_parse_too_long(void **state)
 	assert_non_null(line);
 	memset(line, ' ', TLSD_CTL_MAX_REQUEST + 15);
 	memcpy(line, "{\"cmd\":\"stats\"}", 15);
-	assert_int_equal(tlsd_ctl_parse(line, TLSD_CTL_MAX_REQUEST, &req, err,
-	                                sizeof(err)),
-	                 -1);
+	assert_int_equal(
+	    tlsd_ctl_parse(line, TLSD_CTL_MAX_REQUEST, &req, err, sizeof(err)),
+	    -1);
 	assert_string_equal(err, "request longer than 4095 bytes");
 	/* one byte shorter is fine (trailing blanks are JSON whitespace) */
 	assert_int_equal(tlsd_ctl_parse(line, TLSD_CTL_MAX_REQUEST - 1, &req,
@@ -220,14 +222,14 @@ static void test_json_stats(void **state)
 	assert_int_equal(get_int(j, "failures/by_alert_sent/handshake_failure"),
 	                 1);
 	assert_int_equal(get_int(j, "failures/by_alert_sent/none"), 1);
-	assert_int_equal(
-	    get_int(j, "failures/by_alert_received/unknown_alert"), 3);
+	assert_int_equal(get_int(j, "failures/by_alert_received/unknown_alert"),
+	                 3);
 	assert_true(json_real_value(json_object_get(
 	                j, "digest_calls_per_handshake")) == 2.5);
 	assert_int_equal(get_int(j, "jobs/card"), 80);
 	assert_int_equal(get_int(j, "jobs/cpu"), 20);
-	assert_true(json_real_value(json_object_get(
-	                json_object_get(j, "jobs"), "card_fraction")) == 0.8);
+	assert_true(json_real_value(json_object_get(json_object_get(j, "jobs"),
+	                                            "card_fraction")) == 0.8);
 	assert_int_equal(get_int(j, "jobs/by_op/ecdh/card"), 30);
 	assert_int_equal(json_array_size(json_object_get(j, "cards")), 2);
 	card = json_array_get(json_object_get(j, "cards"), 1);

@@ -94,9 +94,8 @@ static unsigned check_exposition(const char *text, struct family *fam,
 		}
 		assert_true(nfam > 0);
 		if (!strncmp(line, "# TYPE ", 7)) {
-			assert_int_equal(sscanf(line + 7, "%127s %15s", name,
-			                        what),
-			                 2);
+			assert_int_equal(
+			    sscanf(line + 7, "%127s %15s", name, what), 2);
 			assert_string_equal(name, fam[nfam - 1].name);
 			assert_true(!strcmp(what, "counter") ||
 			            !strcmp(what, "gauge"));
@@ -144,17 +143,20 @@ static void test_exposition_grammar(void **state)
 	text = render(s);
 	n = check_exposition(text, fam, 64);
 	assert_true(n >= 25);
-	assert_non_null(strstr(text, "tlscard_card_submitted_total{card=\"sim0\"} "
-	                             "12\n"));
+	assert_non_null(strstr(text,
+	                       "tlscard_card_submitted_total{card=\"sim0\"} "
+	                       "12\n"));
 	assert_non_null(strstr(text, "tlscard_card_state{card=\"sim1\","
 	                             "state=\"draining\"} 1\n"));
-	assert_non_null(strstr(text, "tlscard_card_latency_seconds{card=\"sim0\","
-	                             "class=\"aead\",quantile=\"0.99\"} "
-	                             "0.001048576\n"));
+	assert_non_null(strstr(text,
+	                       "tlscard_card_latency_seconds{card=\"sim0\","
+	                       "class=\"aead\",quantile=\"0.99\"} "
+	                       "0.001048576\n"));
 	assert_non_null(strstr(text, "tlscard_card_busy_seconds_total{card="
 	                             "\"sim0\"} 1.500000000\n"));
-	assert_non_null(strstr(text, "tlscard_handshake_failure_alerts_total{"
-	                             "alert=\"decode_error\",code=\"50\"} 2\n"));
+	assert_non_null(strstr(text,
+	                       "tlscard_handshake_failure_alerts_total{"
+	                       "alert=\"decode_error\",code=\"50\"} 2\n"));
 	assert_non_null(strstr(text, "tlscard_handshake_peer_alerts_total{"
 	                             "alert=\"bad_certificate\",code=\"42\"} "
 	                             "1\n"));
