@@ -267,7 +267,7 @@ def limits_text(key, d):
              g["irq_coalesce"])]
         if diag.get("irq_per_job_ratio") is not None:
             parts.append("With an interrupt per completion (COALESCE 0, "
-                         "the old default) it gives %.3f." %
+                         "the driver's default) it gives %.3f." %
                          diag["irq_per_job_ratio"])
         if diag.get("batch64_ratio") is not None:
             parts.append("With 64 records per job instead of 16 it gives "
@@ -347,11 +347,14 @@ def write_md(path, d):
         "alone." % d["detail"]["cpu"],
         "- null and lb: `taskset -c %d` on the whole program."
         % d["detail"]["cpu"],
-        "- Interrupts: the driver coalesces by default (COALESCE count = "
-        "half the jobs in flight, as a power of two up to 32; time 1000 "
-        "us; the card also signals when a queue goes idle, so nothing is "
-        "stranded).  The bench reads the register back from the card and "
-        "reports it with the card's interrupt count per job.",
+        "- Interrupts: aead and digest ask the driver for adaptive "
+        "coalescing (`tc_qp_set_coalesce(qp, TC_QP_COALESCE_ADAPTIVE)`: "
+        "COALESCE count = half the jobs in flight, as a power of two up "
+        "to 32, time 1000 us; the card also signals when a queue goes "
+        "idle, so nothing is stranded).  The driver's default is still "
+        "an interrupt per completion.  The bench reads the register back "
+        "from the card and reports it with the card's interrupt count "
+        "per job.",
         "- CPU time ratio (a detail): libcrypto's CPU time per unit of "
         "work over the sim card threads' CPU time per unit, from thread "
         "CPU clocks.  Other load on the machine barely moves it, so it "
