@@ -14,6 +14,15 @@
  * completion and write_seq with acquire order.  On x86 these are plain
  * moves; they tell a thread sanitizer what real DMA ordering guarantees
  * (the card writes the entry's phase last, after a barrier).
+ *
+ * Zero-copy maps (tc_sim_domain_map) are the hot path: a digest or AEAD
+ * job maps every segment, nearly always inside the same big mapping.  Each
+ * thread (in practice: each engine) keeps a copy of the last mapping it
+ * hit and checks that first, without the lock.  The copy is valid while
+ * the domain's generation is unchanged; remove bumps it, so a mapping
+ * removed concurrently is never served from a cache after the remove
+ * returns.  A map pointer was never covered by the lock anyway (it is used
+ * after the lookup drops it), so the cache weakens nothing.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,7 +42,32 @@ struct tc_sim_domain {
 	struct tc_sim_map *maps; /* sorted by iova, non-overlapping */
 	size_t n, cap;
 	atomic_uint_fast64_t write_seq;
+	/* Bumped by every remove; see tc_sim_map_cache. */
+	atomic_uint_fast64_t gen;
 };
+
+/*
+ * Generations come from one process-wide counter, so a domain created at
+ * the address of a destroyed one never matches a cache filled from the
+ * old one.
+ */
+static atomic_uint_fast64_t tc_sim_gen_next;
+
+/* One thread's copy of the last mapping its map lookup hit. */
+struct tc_sim_map_cache {
+	const struct tc_sim_domain *dom;
+	uint64_t gen;
+	struct tc_sim_map map;
+};
+
+static __thread struct tc_sim_map_cache tc_sim_cache;
+
+static uint64_t tc_sim_new_gen(void)
+{
+	return atomic_fetch_add_explicit(&tc_sim_gen_next, 1,
+	                                 memory_order_relaxed) +
+	       1;
+}
 
 int tc_sim_domain_create(struct tc_sim_domain **out)
 {
@@ -46,6 +80,7 @@ int tc_sim_domain_create(struct tc_sim_domain **out)
 		return -ENOMEM;
 	}
 	atomic_init(&d->write_seq, 0);
+	atomic_init(&d->gen, tc_sim_new_gen());
 	*out = d;
 	return 0;
 }
@@ -80,20 +115,34 @@ static size_t tc_sim_upper(const struct tc_sim_domain *d, uint64_t addr)
  * NULL.  A zero-length range is valid at any mapped address.  Written to
  * be immune to 64-bit wrap: no addr + len is ever formed.
  */
-static unsigned char *tc_sim_lookup(const struct tc_sim_domain *d,
-                                    uint64_t addr, uint64_t len)
+static unsigned char *tc_sim_in_map(const struct tc_sim_map *m, uint64_t addr,
+                                    uint64_t len)
 {
-	size_t i = tc_sim_upper(d, addr);
-	const struct tc_sim_map *m;
 	uint64_t off;
 
-	if (i == 0)
+	if (addr < m->iova)
 		return NULL;
-	m = &d->maps[i - 1];
 	off = addr - m->iova;
 	if (off >= m->len || len > m->len - off)
 		return NULL;
 	return m->va + off;
+}
+
+/* The mapping that holds addr, or NULL.  Lock held. */
+static const struct tc_sim_map *tc_sim_find(const struct tc_sim_domain *d,
+                                            uint64_t addr)
+{
+	size_t i = tc_sim_upper(d, addr);
+
+	return i ? &d->maps[i - 1] : NULL;
+}
+
+static unsigned char *tc_sim_lookup(const struct tc_sim_domain *d,
+                                    uint64_t addr, uint64_t len)
+{
+	const struct tc_sim_map *m = tc_sim_find(d, addr);
+
+	return m ? tc_sim_in_map(m, addr, len) : NULL;
 }
 
 int tc_sim_domain_insert(struct tc_sim_domain *d, uint64_t iova, size_t len,
@@ -143,6 +192,10 @@ int tc_sim_domain_remove(struct tc_sim_domain *d, uint64_t iova, size_t len)
 		memmove(&d->maps[i - 1], &d->maps[i],
 		        (d->n - i) * sizeof(d->maps[0]));
 		d->n--;
+		/* Before the caller can free the buffer: no cache may hand
+		 * out a pointer into it from now on. */
+		atomic_store_explicit(&d->gen, tc_sim_new_gen(),
+		                      memory_order_release);
 		ret = 0;
 	}
 	pthread_rwlock_unlock(&d->lock);
@@ -221,12 +274,30 @@ int tc_sim_domain_write(struct tc_sim_domain *d, uint64_t iova, const void *buf,
 
 void *tc_sim_domain_map(struct tc_sim_domain *d, uint64_t iova, size_t len)
 {
-	void *p;
+	struct tc_sim_map_cache *c = &tc_sim_cache;
+	const struct tc_sim_map *m;
+	void *p = NULL;
 
 	if (!len)
 		return NULL;
+	/* Acquire pairs with remove's release: a generation we see
+	 * unchanged means the cached mapping had not been removed. */
+	if (c->dom == d &&
+	    c->gen == atomic_load_explicit(&d->gen, memory_order_acquire)) {
+		p = tc_sim_in_map(&c->map, iova, len);
+		if (p)
+			return p;
+	}
 	pthread_rwlock_rdlock(&d->lock);
-	p = tc_sim_lookup(d, iova, len);
+	m = tc_sim_find(d, iova);
+	if (m)
+		p = tc_sim_in_map(m, iova, len);
+	if (p) {
+		/* Stable under the lock: only remove (exclusive) bumps it. */
+		c->gen = atomic_load_explicit(&d->gen, memory_order_relaxed);
+		c->dom = d;
+		c->map = *m;
+	}
 	pthread_rwlock_unlock(&d->lock);
 	return p;
 }

@@ -87,7 +87,7 @@ int tc_cq_complete_task(struct tc_model *m, struct tc_task *t)
 	if (ret)
 		return ret;
 	tc_queue_task_release(m, t);
-	tc_irq_after_post(m, q, irq_now, tc_model_now_ns());
+	tc_irq_after_post(m, q, irq_now);
 	tc_fault_count_completion(m);
 	return 0;
 }

@@ -174,11 +174,17 @@ static void tc_engine_run(struct tc_model *m, struct tc_engine *e,
 	t->aux = ctx.aux;
 
 	latency = tc_timing_latency_ns(m, op_class);
-	if (latency && t->fetch_ns + latency > tc_model_now_ns()) {
-		/* The completion waits; the engine does not. */
-		tc_timer_delay_task(m, t, t->fetch_ns + latency);
-		e->task = NULL;
-		return;
+	if (latency) {
+		/* A latency set after the fetch (fetch_ns 0: the fetch did
+		 * not read the clock) counts from when the job started. */
+		uint64_t due = (t->fetch_ns ? t->fetch_ns : t0) + latency;
+
+		if (due > tc_model_now_ns()) {
+			/* The completion waits; the engine does not. */
+			tc_timer_delay_task(m, t, due);
+			e->task = NULL;
+			return;
+		}
 	}
 	tc_engine_post(m, e, t);
 }

@@ -306,8 +306,7 @@ bool tc_cq_full(const struct tc_queue *q);
 /* ---- tc_irq.c ----------------------------------------------------------- */
 void tc_irq_raise_vector(struct tc_model *m, unsigned vector);
 void tc_irq_raise_queue(struct tc_model *m, struct tc_queue *q);
-void tc_irq_after_post(struct tc_model *m, struct tc_queue *q, bool irq_now,
-                       uint64_t now);
+void tc_irq_after_post(struct tc_model *m, struct tc_queue *q, bool irq_now);
 /* A poster found q's CQ full: signal what is pending so the host drains. */
 void tc_irq_cq_full(struct tc_model *m, struct tc_queue *q);
 /* Signal every queue's pending completions (the card stopped fetching). */

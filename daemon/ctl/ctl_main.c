@@ -15,11 +15,21 @@
 #define CTL_VERSION "1.0"
 
 static const struct ctl_cmd *const ctl_commands[] = {
-    &ctl_cmd_list,   &ctl_cmd_selftest, &ctl_cmd_bench,  &ctl_cmd_load,
-    &ctl_cmd_abi,    &ctl_cmd_dmafault,
+    &ctl_cmd_list,
+    &ctl_cmd_selftest,
+    &ctl_cmd_bench,
+    &ctl_cmd_load,
+    &ctl_cmd_abi,
+    &ctl_cmd_dmafault,
     /* a running tlscardd, over its control socket (ctl_daemon.h) */
-    &ctl_cmd_stats,  &ctl_cmd_top,      &ctl_cmd_cards,  &ctl_cmd_health,
-    &ctl_cmd_reset,  &ctl_cmd_drain,    &ctl_cmd_undrain, &ctl_cmd_fault,
+    &ctl_cmd_stats,
+    &ctl_cmd_top,
+    &ctl_cmd_cards,
+    &ctl_cmd_health,
+    &ctl_cmd_reset,
+    &ctl_cmd_drain,
+    &ctl_cmd_undrain,
+    &ctl_cmd_fault,
 };
 
 #define CTL_NCOMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))

@@ -582,6 +582,50 @@ def test_top_ends_on_sigint(daemon, ctl_path):
     assert out.count("tlscardctl top ") >= 2
 
 
+def test_top_on_a_terminal_quits_on_q(daemon, ctl_path):
+    """On a terminal: clear-and-home before each frame, q ends it."""
+    import pty
+    import select
+    d = daemon(cards=False)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(str(ctl_path), ["tlscardctl", "top", "--control", d.sock,
+                                 "--interval", "0.2"])
+    out = b""
+
+    def read_for(seconds):
+        nonlocal out
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            r, _, _ = select.select([fd], [], [], 0.05)
+            if r:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                out += chunk
+    try:
+        read_for(0.8)
+        os.write(fd, b"q")
+        read_for(2.0)
+    finally:
+        deadline = time.monotonic() + 3
+        done, status = os.waitpid(pid, os.WNOHANG)
+        while not done and time.monotonic() < deadline:
+            time.sleep(0.05)
+            done, status = os.waitpid(pid, os.WNOHANG)
+        if not done:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert done == pid, "top did not quit on q"
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert out.count(b"\x1b[H\x1b[2J") >= 2, out[:200]
+    assert b"(q quits)" in out
+
+
 # ---- /metrics --------------------------------------------------------------
 
 SAMPLE = re.compile(
