@@ -41,6 +41,7 @@ struct tlsd_conn {
 	uint8_t bbuf[TLSD_BACKEND_BUF]; /* backend -> client plaintext */
 	size_t blen, boff;
 	struct tlsd_conn *next_free;
+	struct tlsd_conn *next_all; /* every connection object, for exit */
 };
 
 struct tlsd {
@@ -50,6 +51,7 @@ struct tlsd {
 	struct tlsd_stats st;
 	struct tlsd_conn *free_list; /* reused: no allocation per accept */
 	struct tlsd_conn *closing;   /* closed in this batch of events */
+	struct tlsd_conn *all;       /* every object allocated, open or not */
 };
 
 static volatile sig_atomic_t tlsd_stop;
@@ -100,6 +102,7 @@ static void tlsd_conn_close(struct tlsd *d, struct tlsd_conn *c)
 	tlsd_count_records(d, c);
 	if (!c->logged && !tls_conn_completed(&c->tls)) {
 		d->st.failed++;
+		d->st.hrr += c->tls.hrr;
 		d->st.failed_alert_sent[c->tls.alert_sent]++;
 		d->st.failed_alert_received[c->tls.alert_received]++;
 		if (tlsd_verbose)
@@ -133,6 +136,7 @@ static void tlsd_log_handshake(struct tlsd *d, struct tlsd_conn *c)
 	c->logged = true;
 	d->st.handshakes++;
 	d->st.resumed += t->resumed;
+	d->st.hrr += t->hrr;
 	v = t->version == TLS_VERSION_13 ? TLSD_VER_13 : TLSD_VER_12;
 	if (t->resumed)
 		d->st.hs_resumed[v]++;
@@ -337,7 +341,34 @@ static struct tlsd_conn *tlsd_conn_get(struct tlsd *d)
 		d->free_list = c->next_free;
 		return c;
 	}
-	return calloc(1, sizeof(*c));
+	c = calloc(1, sizeof(*c));
+	if (c) {
+		c->next_all = d->all;
+		d->all = c;
+	}
+	return c;
+}
+
+/*
+ * At exit: every connection object, the reusable ones on the free list
+ * (which keep their TLS buffers) and those still open, whose sockets are
+ * closed without a close_notify (the daemon is going away).
+ */
+static void tlsd_conn_free_all(struct tlsd *d)
+{
+	while (d->all) {
+		struct tlsd_conn *c = d->all;
+
+		d->all = c->next_all;
+		if (!c->closed) {
+			close(c->cfd);
+			if (c->bfd >= 0)
+				close(c->bfd);
+		}
+		tls_conn_free(&c->tls);
+		free(c);
+	}
+	d->free_list = d->closing = NULL;
 }
 
 static void tlsd_accept(struct tlsd *d)
@@ -354,7 +385,12 @@ static void tlsd_accept(struct tlsd *d)
 		if (!c || tls_is_err(tls_conn_init_server(&c->tls, d->cfg))) {
 			tlsd_log("out of memory for a connection");
 			close(fd);
-			free(c);
+			/* Back to the free list: tlsd_conn_free_all owns it. */
+			if (c) {
+				c->closed = true;
+				c->next_free = d->free_list;
+				d->free_list = c;
+			}
 			continue;
 		}
 		c->cfd = fd;
@@ -392,12 +428,13 @@ static void tlsd_print_stats(const struct tlsd *d)
 {
 	const struct tls_offload_stats *o = &d->cfg->off->stats;
 
-	tlsd_log("stats: accepted=%llu handshakes=%llu resumed=%llu "
+	tlsd_log("stats: accepted=%llu handshakes=%llu resumed=%llu hrr=%llu "
 	         "failed=%llu digest_calls=%llu flight_writes=%llu "
 	         "bytes_in=%llu bytes_out=%llu",
 	         (unsigned long long)d->st.accepted,
 	         (unsigned long long)d->st.handshakes,
 	         (unsigned long long)d->st.resumed,
+	         (unsigned long long)d->st.hrr,
 	         (unsigned long long)d->st.failed,
 	         (unsigned long long)d->st.digest_calls,
 	         (unsigned long long)d->st.flight_writes,
@@ -490,6 +527,7 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 		tlsd_print_stats(&d);
 		tlsd_cards_print_stats(opt->card_set);
 	}
+	tlsd_conn_free_all(&d);
 	close(d.lfd);
 	close(d.epfd);
 	return 0;

@@ -239,6 +239,7 @@ static TLS_RESULT tls13_send_hrr(struct tls_conn *c,
 	TLS_GUARD(
 	    tls13_write_server_hello(c, ch, tls13_hrr_random, NULL, 0, group));
 	c->state = TLS_ST_SERVER_RETRY;
+	c->hrr = true;
 	return TLS_OK;
 }
 

@@ -16,6 +16,34 @@
 #include "tls_sigalgs.h"
 #include "tls_ticket.h"
 
+/*
+ * RFC 8446 §7.2 / Appendix A.2: right after sending its Finished the
+ * server writes with server_application_traffic_secret_0, while it still
+ * reads with the client handshake keys until the client's Finished.  The
+ * secrets need the transcript hash through our Finished, which the first
+ * flight does not otherwise compute; deriving them when the next record
+ * of ours is built (an alert, or the client Finished's reply) puts the
+ * same keys on the wire and keeps the flight at its M1 digest calls.
+ */
+tls_result tls13_server_app_write_keys(struct tls_conn *c)
+{
+	struct tls_offload *o = c->off;
+	struct tls_hs *hs = c->hs;
+	uint8_t thash[TLS_MAX_HASH_LEN];
+
+	if (hs->app_write_keys)
+		return TLS_OK;
+	TLS_GUARD(tls_transcript_hash(&c->tr, hs->n_sf, thash));
+	TLS_GUARD(tls13_derive_secret(o, c->hash, hs->master, "c ap traffic",
+	                              thash, c->c_ap));
+	TLS_GUARD(tls13_derive_secret(o, c->hash, hs->master, "s ap traffic",
+	                              thash, c->s_ap));
+	TLS_GUARD(tls_record_set_secret13(o, &c->wr, c->aead, c->hash, c->s_ap,
+	                                  true));
+	hs->app_write_keys = true;
+	return TLS_OK;
+}
+
 tls_result tls13_server_client_cert(struct tls_conn *c, const uint8_t *msg,
                                     size_t len)
 {
@@ -81,18 +109,13 @@ tls_result tls13_server_client_finished(struct tls_conn *c, const uint8_t *msg,
 	TLS_GUARD(tls13_finished(o, c->hash, hs->c_hs, thash, want));
 	TLS_ENSURE(CRYPTO_memcmp(want, msg + TLS_HS_HEADER_LEN, hl) == 0,
 	           TLS_ERR_BAD_FINISHED);
-	TLS_GUARD(tls_transcript_hash(&c->tr, hs->n_sf, thash));
-	TLS_GUARD(tls13_derive_secret(o, c->hash, hs->master, "c ap traffic",
-	                              thash, c->c_ap));
-	TLS_GUARD(tls13_derive_secret(o, c->hash, hs->master, "s ap traffic",
-	                              thash, c->s_ap));
+	/* The hash through server Finished is cached by now (no call). */
+	TLS_GUARD(tls13_server_app_write_keys(c));
 	TLS_GUARD(tls_transcript_hash(&c->tr, idx + 1, thash));
 	TLS_GUARD(tls13_derive_secret(o, c->hash, hs->master, "res master",
 	                              thash, c->res_master));
 	TLS_GUARD(tls_record_set_secret13(o, &c->rd, c->aead, c->hash, c->c_ap,
 	                                  false));
-	TLS_GUARD(tls_record_set_secret13(o, &c->wr, c->aead, c->hash, c->s_ap,
-	                                  true));
 	/* §4.2.9: tickets only for a client that can use them. */
 	if (c->cfg->tickets_enabled && hs->offered_psk_dhe)
 		TLS_GUARD(tls13_send_ticket(c));

@@ -150,6 +150,11 @@ static TLS_RESULT tls_conn_send_alert(struct tls_conn *c, uint8_t desc)
 	struct tls_iov iov = {alert, 2};
 	struct tls_writer w = {c->out, TLS_OUT_CAP, c->out_len};
 
+	/* A 1.3 server between its Finished and the client's. */
+	if (!c->client && c->version == TLS_VERSION_13 && c->hs &&
+	    (c->state == TLS_ST_SERVER_CERT || c->state == TLS_ST_SERVER_CV ||
+	     c->state == TLS_ST_SERVER_FINISHED))
+		TLS_GUARD(tls13_server_app_write_keys(c));
 	TLS_GUARD(
 	    tls_record_write(c->off, &c->wr, TLS_CT_ALERT, &iov, 1, 2, &w));
 	c->out_len = w.len;
@@ -335,11 +340,12 @@ static void tls_conn_fail(struct tls_conn *c, size_t out_mark, bool rollback)
 		c->out_len = out_mark;
 		tls_record_dir_clear(c->off, &c->wr);
 	}
-	c->state = TLS_ST_FAILED;
-	/* If even the alert cannot be built, the close says it all. */
+	/* If even the alert cannot be built, the close says it all.  The
+	 * state still says which keys the alert goes under. */
 	if (alert != TLS_ALERT_NONE &&
 	    tls_is_err(tls_conn_send_alert(c, (uint8_t)alert)))
 		c->alert_sent = TLS_ALERT_NONE;
+	c->state = TLS_ST_FAILED;
 }
 
 tls_result tls_conn_process(struct tls_conn *c)

@@ -56,7 +56,8 @@ struct tls_hs {
 	size_t early_skipped;
 	bool client_auth;
 	bool offered_psk_dhe;
-	size_t n_sf; /* transcript messages through server Finished */
+	size_t n_sf;         /* transcript messages through server Finished */
+	bool app_write_keys; /* 1.3 server: wr uses s_ap (§7.2) */
 	X509 *peer_leaf;
 	STACK_OF(X509) * peer_chain;
 	struct tls12_hs s12; /* TLS 1.2 only (tls12_server*.c) */
@@ -108,6 +109,7 @@ struct tls_conn {
 	const char *alpn;
 	char sni[256];
 	bool resumed;
+	bool hrr; /* server: we sent a HelloRetryRequest (RFC 8446 §4.1.4) */
 	bool peer_cert_verified;
 	struct tls_conn_stats stats;
 	struct tls_client *client; /* client side only (tls_client.h) */
@@ -176,6 +178,8 @@ TLS_RESULT tls13_server_client_finished(struct tls_conn *c, const uint8_t *msg,
                                         size_t len, size_t idx);
 TLS_RESULT tls13_key_update_recv(struct tls_conn *c, const uint8_t *msg,
                                  size_t len);
+/* 1.3 server after its Finished: derive c_ap/s_ap, write with s_ap. */
+TLS_RESULT tls13_server_app_write_keys(struct tls_conn *c);
 /* tls12_server*.c: the TLS 1.2 server, entered from the first ClientHello */
 struct tls_client_hello;
 TLS_RESULT tls12_server_client_hello(struct tls_conn *c,

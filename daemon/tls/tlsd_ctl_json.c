@@ -143,7 +143,7 @@ json_t *tlsd_ctl_json_stats(const struct tlsd_snapshot *s)
 	const struct tlsd_stats *st = &s->st;
 
 	return json_pack(
-	    "{s:i,s:f,s:s,s:{s:o,s:o},s:{s:o,s:o,s:o},s:{s:o,s:o,s:o},"
+	    "{s:i,s:f,s:s,s:{s:o,s:o},s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},"
 	    "s:o,s:f,s:o,s:o,s:{s:o,s:o},s:{s:o,s:o},s:o}",
 	    "schema", TLSD_CTL_SCHEMA_VERSION, "uptime_s", s->uptime_s, "mode",
 	    s->mode, "connections", "active",
@@ -151,7 +151,8 @@ json_t *tlsd_ctl_json_stats(const struct tlsd_snapshot *s)
 	    tlsd_json_u64(st->accepted), "handshakes", "total",
 	    tlsd_json_u64(st->handshakes), "full",
 	    tlsd_json_per_version(st->hs_full), "resumed",
-	    tlsd_json_per_version(st->hs_resumed), "failures", "total",
+	    tlsd_json_per_version(st->hs_resumed), "hrr",
+	    tlsd_json_u64(st->hrr), "failures", "total",
 	    tlsd_json_u64(st->failed), "by_alert_sent",
 	    tlsd_json_alerts(st->failed_alert_sent), "by_alert_received",
 	    tlsd_json_alerts(st->failed_alert_received), "digest_calls",

@@ -146,8 +146,9 @@ static int tlsd_ctl_parse_fault(json_t *root, struct tlsd_ctl_request *req,
 	return -1;
 }
 
-int tlsd_ctl_parse(const char *line, size_t len, struct tlsd_ctl_request *req,
-                   char *err, size_t errlen)
+static int tlsd_ctl_parse_line(const char *line, size_t len,
+                               struct tlsd_ctl_request *req, char *err,
+                               size_t errlen)
 {
 	json_error_t jerr;
 	json_t *root, *cmd, *value;
@@ -197,6 +198,29 @@ int tlsd_ctl_parse(const char *line, size_t len, struct tlsd_ctl_request *req,
 	rc = 0;
 out:
 	json_decref(root);
+	return rc;
+}
+
+/*
+ * The message quotes request bytes (jansson's "near '...'" context, the
+ * command or field name cut at 64 bytes), which can be invalid UTF-8 or
+ * control characters: json_pack() would refuse such a string and the
+ * client would get "out of memory" instead.  Plain ASCII always encodes.
+ */
+static void tlsd_ctl_err_ascii(char *err)
+{
+	for (; *err; err++)
+		if ((unsigned char)*err < 0x20 || (unsigned char)*err > 0x7e)
+			*err = '?';
+}
+
+int tlsd_ctl_parse(const char *line, size_t len, struct tlsd_ctl_request *req,
+                   char *err, size_t errlen)
+{
+	int rc = tlsd_ctl_parse_line(line, len, req, err, errlen);
+
+	if (rc && errlen)
+		tlsd_ctl_err_ascii(err);
 	return rc;
 }
 

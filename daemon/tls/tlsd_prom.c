@@ -78,6 +78,9 @@ static void tlsd_prom_daemon(FILE *f, const struct tlsd_snapshot *s)
 		        tlsd_prom_versions[v], st->hs_resumed[v]);
 	}
 
+	tlsd_prom_scalar(f, "tlscard_hello_retry_requests_total", "counter",
+	                 "HelloRetryRequests sent, completed handshake or not.",
+	                 st->hrr);
 	tlsd_prom_scalar(f, "tlscard_handshake_failures_total", "counter",
 	                 "Connections closed before the handshake completed.",
 	                 st->failed);

@@ -47,7 +47,7 @@ STATS = {
     "schema": ("const", 1), "uptime_s": FLOAT, "mode": MODE,
     "connections": {"active": INT, "total": INT},
     "handshakes": {"total": INT, "full": PER_VERSION,
-                   "resumed": PER_VERSION},
+                   "resumed": PER_VERSION, "hrr": INT},
     "failures": {"total": INT, "by_alert_sent": ("map", INT),
                  "by_alert_received": ("map", INT)},
     "digest_calls": INT, "digest_calls_per_handshake": FLOAT,

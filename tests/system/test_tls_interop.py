@@ -69,6 +69,9 @@ def test_hello_retry_request(daemon):
     # HRR and the real flight: two flights, one write each.
     assert field(line, "flight_writes") == "2"
     assert int(field(line, "digest_calls")) <= 4
+    # One HRR counted (tlsd_stats.hrr), in the exit totals.
+    daemon.close()
+    assert field(daemon.wait_line("stats: accepted=", n), "hrr") == "1"
 
 
 def test_rsa4096(tls_daemon, tls_certs):
@@ -183,6 +186,10 @@ def test_mtls(tls_daemon, tls_certs):
     rc, out = openssl_client(d.port, "-tls1_3")
     assert "ping" not in out
     d.wait_line("sent alert certificate_required", n)
+    # RFC 8446 §7.2 / App. A.2: after its Finished the server writes
+    # under its application keys, which the client reads with once it
+    # has sent its own Finished; under handshake keys it cannot.
+    assert re.search(r"alert certificate required", out), out
     n = len(d.lines)
     rc, out = openssl_client(d.port, "-tls1_3", "-cert",
                              tls_certs["rogue.crt"], "-key",
