@@ -4,6 +4,7 @@
  * register access, and reset with queue-pair teardown and recovery.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,8 +290,13 @@ bool tc_dev_check(struct tc_dev *dev)
 	dev->reset_suspect = false;
 	if (!tc_dev_needs_recovery(dev))
 		return false;
-	fprintf(stderr, "tlscard: %s: card reset or failed; recovering\n",
-	        dev->info.name);
+	/* Rate-limited: a card that resets itself every few jobs (fault
+	 * injection, a failing card) must not flood the log. */
+	if (++dev->recoveries <= 10 || dev->recoveries % 1000 == 0)
+		fprintf(stderr,
+		        "tlscard: %s: card reset or failed; recovering "
+		        "(%" PRIu64 " so far)\n",
+		        dev->info.name, dev->recoveries);
 	tc_dev_reset(dev);
 	return true;
 }

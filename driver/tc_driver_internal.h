@@ -109,8 +109,9 @@ struct tc_dev {
 	uint32_t reset_count; /* RESET_COUNT after our last (re)init */
 	uint64_t reset_gen;   /* recoveries done by the driver */
 	bool in_reset;
-	bool reset_suspect; /* an ABORTED_RESET arrived outside a reset */
-	bool broken;        /* the last reset failed: queues stay down */
+	bool reset_suspect;  /* an ABORTED_RESET arrived outside a reset */
+	uint64_t recoveries; /* card-initiated resets recovered */
+	bool broken;         /* the last reset failed: queues stay down */
 };
 
 /* CTRL.RESET (or the backend's FLR) and wait for RESETTING to clear. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build and run every libFuzzer target in tests/fuzz/.
 #
-#   scripts/run-fuzz.sh [TARGET...]        (FUZZ_SECS=20 per target)
+#   scripts/run-fuzz.sh [TARGET...]        (FUZZ_SECS=10 per target)
 #
 # Each tests/fuzz/<target>.c names what it links in its header comment:
 #   fuzz-sources: daemon/tls/*.c      (globs, relative to the repo root)
@@ -14,7 +14,7 @@
 # Writes build/results/fuzz.txt as "passed failed skipped".
 set -u
 cd "$(dirname "$0")/.."
-secs=${FUZZ_SECS:-20}
+secs=${FUZZ_SECS:-10}
 out=build/fuzz
 mkdir -p "$out" build/results
 pass=0 fail=0 skip=0
