@@ -53,6 +53,13 @@ int tlsd_cards_offload(struct tlsd_options *o, struct tls_offload **off);
 int tlsd_cards_setup(struct tlsd_options *o, struct tls_config *cfg);
 /* Once per event-loop pass: pool health, blob reloads after resets. */
 void tlsd_cards_pass(struct tlsd_cards *c, struct tls_offload *off);
+/*
+ * How long the event loop may sleep: idle_ms when no card job is in
+ * flight, else 1 ms, so jobs queued at the end of a pass (key evictions
+ * at connection close) are flushed and reaped promptly instead of
+ * waiting out an idle timeout.
+ */
+int tlsd_cards_sleep_ms(struct tlsd_cards *c, int idle_ms);
 /* The per-card and offload counters, for --stats-on-exit. */
 void tlsd_cards_print_stats(const struct tlsd_cards *c);
 

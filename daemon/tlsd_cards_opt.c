@@ -184,10 +184,18 @@ void tlsd_cards_pass(struct tlsd_cards *c, struct tls_offload *off)
 {
 	if (!c)
 		return;
+	/* Jobs queued during this pass (e.g. key evictions at close) go
+	 * out with one doorbell per card. */
+	tc_pool_flush(c->pool);
 	/* Health: timeouts, quarantine probes, late completions. */
 	tc_pool_poll(c->pool, UINT32_MAX);
 	/* A card that reset lost its blob store: load it again. */
 	tls_offload_card_refresh(off);
+}
+
+int tlsd_cards_sleep_ms(struct tlsd_cards *c, int idle_ms)
+{
+	return c && tc_pool_inflight(c->pool) ? 1 : idle_ms;
 }
 
 void tlsd_cards_print_stats(const struct tlsd_cards *c)

@@ -484,7 +484,8 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 	         cfg->client_ca ? ", client certificates required" : "");
 	while (!tlsd_stop) {
 		struct epoll_event evs[TLSD_MAX_EVENTS];
-		int n = epoll_wait(d.epfd, evs, TLSD_MAX_EVENTS, 1000);
+		int n = epoll_wait(d.epfd, evs, TLSD_MAX_EVENTS,
+		                   tlsd_cards_sleep_ms(opt->card_set, 1000));
 
 		for (int i = 0; i < n; i++) {
 			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
