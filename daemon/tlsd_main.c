@@ -46,7 +46,9 @@ static void tlsd_usage(FILE *f)
 	fputs(
 	    "usage: tlscardd --listen ADDR:PORT --cert FILE --key FILE\n"
 	    "                [--cert FILE --key FILE ...] --backend ADDR:PORT\n"
-	    "                [--cards none] [--client-ca FILE] [--alpn PROTO]\n"
+	    "                [--cards SPEC] [--sim-spec [I:]KNOBS ...]\n"
+	    "                [--control PATH] [--metrics ADDR:PORT]\n"
+	    "                [--client-ca FILE] [--alpn PROTO]\n"
 	    "                [--incremental-transcript] [--no-tickets]\n"
 	    "                [--tls13-only] [--stats-on-exit] [--verbose]\n"
 	    "\n"
