@@ -74,6 +74,23 @@ static int apply_faults(const struct load_opts *o, struct ctl_cards *cards,
 	return 0;
 }
 
+/*
+ * Fault-injection registers survive resets and outlive this process (a
+ * broken card stays broken, card-spec.md), so a load run clears what it
+ * set: a real or QEMU card must not stay faulty after the test.
+ */
+static void clear_faults(const struct load_opts *o, struct ctl_cards *cards)
+{
+	for (unsigned i = 0; i < o->nfaults; i++) {
+		const struct load_fault *f = &o->faults[i];
+
+		if (f->card < cards->n && cards->dev[f->card] &&
+		    (tc_dev_info(cards->dev[f->card])->cap_features &
+		     TC_CAP_F_FAULT_INJECT))
+			tc_dev_write32(cards->dev[f->card], f->reg, 0);
+	}
+}
+
 /* Feed the pool until every job is done or time runs out. */
 static void load_drive(struct load_state *ls, const struct load_opts *o)
 {
@@ -324,6 +341,7 @@ out:
 	load_op_teardown(&ls, cards.ctx);
 	if (mem.va)
 		tc_dma_free(cards.ctx, &mem);
+	clear_faults(&o, &cards);
 	ctl_cards_close(&cards);
 	free(slots);
 	free(ls.done_count);

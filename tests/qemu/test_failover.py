@@ -39,3 +39,18 @@ def test_pool_heals_after_fault_cleared(guest, cards, faulty):
     assert r.rc == 0, r.out + r.err
     assert_every_job_right(doc)
     assert all(c["jobs"] > 0 and c["state"] == "up" for c in doc["cards"]), doc
+
+
+def test_load_clears_its_faults_on_exit(guest, cards, faulty):
+    """A card keeps its fault registers across processes, so `load` undoes
+    what it injected: the next run, with no --fault, finds card 0 healthy."""
+    r, doc = load(guest, NCARDS, ["0:error-rate=1.0"], jobs=500)
+    assert r.rc == 0, r.out + r.err
+    r, doc = load(guest, NCARDS, jobs=1500)
+    assert r.rc == 0, r.out + r.err
+    assert_every_job_right(doc)
+    first = doc["cards"][0]
+    # ("injected" is the card's counter since power-on, so it keeps the
+    # first run's count.)
+    assert first["errors"] == 0 and first["quarantines"] == 0, first
+    assert first["jobs"] > 0, first
