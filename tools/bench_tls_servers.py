@@ -155,11 +155,11 @@ def _tree(root):
             st = _stat(int(name))
             if st:
                 kids.setdefault(st[2], []).append(int(name))
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
+    out, pending = [], [root]
+    while pending:
+        p = pending.pop()
         out.append(p)
-        todo.extend(kids.get(p, []))
+        pending.extend(kids.get(p, []))
     return out
 
 
