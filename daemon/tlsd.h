@@ -11,17 +11,15 @@
 #include <sys/socket.h>
 
 #include "tls_config.h"
+#include "tlsd_backend_spec.h"
 #include "tlsd_stats.h"
-
-struct tlsd_addr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char text[128];
-};
 
 struct tlsd_options {
 	struct tlsd_addr listen;
-	struct tlsd_addr backend;
+	/* --backend, repeated; the pool the proxy balances over */
+	struct tlsd_backend_spec backends[TLSD_MAX_BACKENDS];
+	unsigned nbackends;
+	struct tlsd_coalesce_opts coalesce;
 	const char *certs[TLS_MAX_CERTS];
 	const char *keys[TLS_MAX_CERTS];
 	unsigned ncerts, nkeys;

@@ -180,6 +180,7 @@ static const struct option tlsd_longopts[] = {
 static int tlsd_parse_args(int argc, char **argv, struct tlsd_options *o)
 {
 	bool have_listen = false, have_backend = false;
+	struct tlsd_backend_spec *b;
 	int opt;
 
 	opterr = 0;
@@ -192,8 +193,15 @@ static int tlsd_parse_args(int argc, char **argv, struct tlsd_options *o)
 			have_listen = true;
 			break;
 		case OPT_BACKEND:
-			if (tlsd_parse_addr(optarg, "--backend", &o->backend))
+			if (have_backend) {
+				tlsd_log("--backend given twice");
 				return EXIT_USAGE;
+			}
+			b = &o->backends[o->nbackends];
+			snprintf(b->name, sizeof(b->name), "b%u", o->nbackends);
+			if (tlsd_parse_addr(optarg, "--backend", &b->addr))
+				return EXIT_USAGE;
+			o->nbackends++;
 			have_backend = true;
 			break;
 		case OPT_CERT:

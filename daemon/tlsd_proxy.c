@@ -401,16 +401,18 @@ static void tlsd_accept(struct tlsd *d)
 		c->blen = c->boff = 0;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		/* Connect to the backend while the handshake runs. */
-		c->bfd = socket(d->opt->backend.ss.ss_family,
+		c->bfd = socket(d->opt->backends[0].addr.ss.ss_family,
 		                SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (c->bfd < 0 ||
-		    (connect(c->bfd,
-		             (const struct sockaddr *)&d->opt->backend.ss,
-		             d->opt->backend.len) &&
+		    (connect(
+		         c->bfd,
+		         (const struct sockaddr *)&d->opt->backends[0].addr.ss,
+		         d->opt->backends[0].addr.len) &&
 		     errno != EINPROGRESS)) {
 			if (tlsd_verbose)
 				tlsd_log("conn %d: backend %s: %s", fd,
-				         d->opt->backend.text, strerror(errno));
+				         d->opt->backends[0].addr.text,
+				         strerror(errno));
 			tlsd_conn_close(d, c);
 			continue;
 		}
@@ -480,7 +482,7 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 		return 1;
 	}
 	tlsd_log("listening on %s, backend %s, %u certificate(s)%s",
-	         opt->listen.text, opt->backend.text, cfg->ncerts,
+	         opt->listen.text, opt->backends[0].addr.text, cfg->ncerts,
 	         cfg->client_ca ? ", client certificates required" : "");
 	while (!tlsd_stop) {
 		struct epoll_event evs[TLSD_MAX_EVENTS];
