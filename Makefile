@@ -42,7 +42,7 @@ UNIT_HELPER_OBJ := $(call obj,$(UNIT_HELPER_SRC))
 .PHONY: all help deps test test-unit test-asan test-tsan test-system \
 	test-qemu test-fuzz fuzz lint format bench bench-driver bench-tls run \
 	clean qemu guest \
-	qemu-shell
+	qemu-shell qemu-run
 
 all: $(LIBS_ALL) $(CTL_BIN) $(DAEMON_BIN) $(CLIENT_BIN) $(UNIT_BINS)
 
@@ -57,6 +57,7 @@ help:
 	@echo "make test-qemu  guest end-to-end tests (QEMU, vIOMMU, 3 cards)"
 	@echo "make guest      build the QEMU guest image (build/guest/)"
 	@echo "make qemu-shell interactive guest with QEMU_CARDS (3) cards"
+	@echo "make qemu-run   tlscardd in the guest on its cards, at https://127.0.0.1:8444"
 	@echo "make test-fuzz  run every fuzz target over its corpus (+ a short fuzz)"
 	@echo "make lint       clang-format check"
 	@echo "make bench      every benchmark; writes docs/bench/"
@@ -161,6 +162,12 @@ guest: $(CTL_BIN) $(DAEMON_BIN)
 QEMU_CARDS ?= 3
 qemu-shell: qemu guest
 	@scripts/qemu-run-guest.sh -i -n $(QEMU_CARDS)
+
+# tlscardd --cards vfio:all in the guest, its listener forwarded to
+# 127.0.0.1:8444 (PORT=N to change); Ctrl-C stops it and the guest
+# (docs/qemu.md).
+qemu-run: all qemu guest
+	@QEMU_CARDS=$(QEMU_CARDS) scripts/qemu-run.sh
 
 test-fuzz:
 	@scripts/run-fuzz.sh
