@@ -80,6 +80,9 @@ stop_guest() {
 	if kill -0 "$qemu_pid" 2>/dev/null; then
 		echo "qemu-run: guest did not power off; stopping QEMU" >&2
 		kill "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+		echo "qemu-run: QEMU stopped (serial log: $serial)"
+		return 0
 	fi
 	wait "$qemu_pid" 2>/dev/null || true
 	echo "qemu-run: guest powered off (serial log: $serial)"
