@@ -42,23 +42,27 @@ if [ ! -s "$run/cert.pem" ] || [ ! -s "$run/key.pem" ]; then
 fi
 
 # QEMU runs in its own session, so the terminal's Ctrl-C reaches only this
-# script, which then shuts the guest down in order.  The wrapper kills QEMU
-# if this script dies without doing so (even by SIGKILL).
+# script, which then shuts the guest down in order.  A watchdog shell runs
+# QEMU, stops it on SIGTERM, and stops it if this script dies without
+# doing so (even by SIGKILL).
+read -r -d '' watchdog <<'SH' || true
+parent=$1
+shift
+"$@" &
+q=$!
+trap 'kill "$q" 2>/dev/null' TERM
+while kill -0 "$parent" 2>/dev/null && kill -0 "$q" 2>/dev/null; do
+	sleep 1
+done
+kill "$q" 2>/dev/null
+wait "$q"
+SH
 rm -f "$serial"
-setsid bash -c '
-	parent=$1
-	shift
-	"$@" &
-	q=$!
-	while kill -0 "$parent" 2>/dev/null && kill -0 "$q" 2>/dev/null; do
-		sleep 1
-	done
-	kill "$q" 2>/dev/null
-	wait "$q"' qemu-run-wrapper $$ \
+setsid bash -c "$watchdog" qemu-run-watchdog $$ \
 	scripts/qemu-run-guest.sh -n "$QEMU_CARDS" -p "$CMD_PORT" \
 	-f "$PORT:$GUEST_TLS_PORT" -s "$serial" \
 	</dev/null >"$qlog" 2>&1 &
-qemu_pid=$!
+qemu_pid=$! # the watchdog's: it lives exactly as long as QEMU
 
 stopping=0
 stop_guest() {
