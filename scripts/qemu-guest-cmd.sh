@@ -42,16 +42,23 @@ fi
 printf '%s %s\n' "$tmo" "$(printf '%s' "$*" | base64 -w0)" >&3
 
 # bash's read takes a socket one byte at a time, so nothing past the
-# header line is consumed here; the rest is stdout then stderr.
-read -r tag rc nout nerr <&3 || tag=
+# header line is consumed here; the rest is stdout then stderr.  The host
+# side is bounded too (a hung guest never answers): the guest's timeout
+# plus a margin.
+limit=$((tmo + 20))
+read -r -t "$limit" tag rc nout nerr <&3 || tag=
 if [ "$tag" != TCRC ]; then
 	echo "qemu-guest-cmd: bad reply from the guest on port $port" >&2
 	exit 255
 fi
 body=$(mktemp)
 trap 'rm -f "$body"' EXIT
-cat <&3 >"$body"
+timeout "$limit" cat <&3 >"$body" || true
 exec 3<&-
+if [ "$(stat -c %s "$body")" -ne $((nout + nerr)) ]; then
+	echo "qemu-guest-cmd: short reply from the guest" >&2
+	exit 255
+fi
 head -c "$nout" "$body"
-tail -c +$((nout + 1)) "$body" | head -c "$nerr" >&2
+tail -c +$((nout + 1)) "$body" >&2
 exit "$rc"
