@@ -70,10 +70,14 @@ stop_guest() {
 	stopping=1
 	trap '' INT TERM
 	echo
-	if gcmd -t 40 tc-daemon stop >/dev/null 2>&1; then
+	local out
+	out=$(gcmd -t 40 tc-daemon stop 2>/dev/null) || true
+	case $out in
+	*"tlscardd stopped"*)
 		echo "qemu-run: tlscardd stopped; its counters:"
 		gcmd -t 10 "sed -n '/^tlscardd: stats/,\$p' /tmp/tlscardd.log" || true
-	fi
+		;;
+	esac
 	# Reply first, then power off (the connection would die).
 	gcmd -t 5 '(sleep 0.3; poweroff -f) >/dev/null 2>&1 &' \
 		>/dev/null 2>&1 || kill "$qemu_pid" 2>/dev/null || true
