@@ -122,9 +122,25 @@ static tls_result tls_cpu_hmac(struct tls_offload *o, enum tls_hash h,
 
 	TLS_GUARD(tls_cpu_check_hash(h));
 	o->stats.hmac_calls++;
-	/* The digest was set once at create; only the key changes. */
-	TLS_GUARD_OSSL(EVP_MAC_init(c->hmac[h], key, key_len, NULL),
-	               TLS_ERR_CRYPTO);
+	/*
+	 * The digest was set once at create; only the key changes.  The
+	 * same key as last time only resets the keyed state (no ipad/opad
+	 * hashing).
+	 */
+	if (c->hmac_keyed[h] && c->hmac_key_len[h] == key_len &&
+	    CRYPTO_memcmp(c->hmac_key[h], key, key_len) == 0) {
+		TLS_GUARD_OSSL(EVP_MAC_init(c->hmac[h], NULL, 0, NULL),
+		               TLS_ERR_CRYPTO);
+	} else {
+		c->hmac_keyed[h] = false;
+		TLS_GUARD_OSSL(EVP_MAC_init(c->hmac[h], key, key_len, NULL),
+		               TLS_ERR_CRYPTO);
+		if (key_len <= TLS_CPU_HMAC_KEY_MAX) {
+			memcpy(c->hmac_key[h], key, key_len);
+			c->hmac_key_len[h] = key_len;
+			c->hmac_keyed[h] = true;
+		}
+	}
 	for (size_t i = 0; i < nseg; i++)
 		TLS_GUARD_OSSL(
 		    EVP_MAC_update(c->hmac[h], seg[i].base, seg[i].len),
@@ -229,6 +245,8 @@ static void tls_cpu_destroy(struct tls_offload *o)
 	EVP_MD_CTX_free(c->mdctx);
 	EVP_MD_CTX_free(c->mdcopy);
 	EVP_MD_CTX_free(c->signctx);
+	EVP_MD_CTX_free(c->sigdgst);
+	OPENSSL_cleanse(c->hmac_key, sizeof(c->hmac_key));
 	free(c);
 }
 
@@ -287,7 +305,9 @@ static TLS_RESULT tls_cpu_fetch(struct tls_offload_cpu *c)
 	c->mdctx = EVP_MD_CTX_new();
 	c->mdcopy = EVP_MD_CTX_new();
 	c->signctx = EVP_MD_CTX_new();
-	TLS_ENSURE(c->mdctx && c->mdcopy && c->signctx, TLS_ERR_NOMEM);
+	c->sigdgst = EVP_MD_CTX_new();
+	TLS_ENSURE(c->mdctx && c->mdcopy && c->signctx && c->sigdgst,
+	           TLS_ERR_NOMEM);
 	return tls_cpu_pk_init(c);
 }
 

@@ -22,17 +22,30 @@ tls_result tls_cpu_pk_init(struct tls_offload_cpu *c)
 	           TLS_ERR_CRYPTO);
 	TLS_GUARD_OSSL(EVP_PKEY_generate(c->p256_gen, &c->p256_params),
 	               TLS_ERR_CRYPTO);
-	c->x25519_gen = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
-	TLS_ENSURE(c->x25519_gen, TLS_ERR_CRYPTO);
-	TLS_GUARD_OSSL(EVP_PKEY_keygen_init(c->x25519_gen), TLS_ERR_CRYPTO);
+	TLS_GUARD(tls_cpu_x25519_init(c));
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const names[3] = {"SHA256", "SHA384",
+		                                     "SHA512"};
+
+		c->sig_md[i] = EVP_MD_fetch(NULL, names[i], NULL);
+		TLS_ENSURE(c->sig_md[i], TLS_ERR_CRYPTO);
+	}
 	return TLS_OK;
 }
 
 void tls_cpu_pk_fini(struct tls_offload_cpu *c)
 {
 	EVP_PKEY_CTX_free(c->p256_gen);
-	EVP_PKEY_CTX_free(c->x25519_gen);
-	c->x25519_gen = NULL;
+	tls_cpu_x25519_fini(c);
+	for (size_t i = 0; i < TLS_CPU_SIGNERS; i++) {
+		EVP_PKEY_CTX_free(c->signer[i].pctx);
+		EVP_PKEY_free(c->signer[i].pkey);
+		c->signer[i] = (struct tls_cpu_signer){0};
+	}
+	for (size_t i = 0; i < 3; i++) {
+		EVP_MD_free(c->sig_md[i]);
+		c->sig_md[i] = NULL;
+	}
 	EVP_PKEY_free(c->p256_params);
 	c->p256_gen = NULL;
 	c->p256_params = NULL;
@@ -50,13 +63,8 @@ tls_result tls_cpu_ecdh_keygen(struct tls_offload *o, uint16_t group,
 	switch (group) {
 	case TLS_GROUP_X25519:
 		TLS_ENSURE(*pub_len >= 32, TLS_ERR_SPACE);
-		TLS_GUARD_OSSL(EVP_PKEY_generate(c->x25519_gen, &pkey),
-		               TLS_ERR_CRYPTO);
-		n = *pub_len;
-		if (EVP_PKEY_get_raw_public_key(pkey, pub, &n) != 1) {
-			EVP_PKEY_free(pkey);
-			TLS_BAIL(TLS_ERR_CRYPTO);
-		}
+		TLS_GUARD(tls_cpu_x25519_keygen(c, &pkey, pub));
+		n = 32;
 		break;
 	case TLS_GROUP_SECP256R1:
 		TLS_GUARD_OSSL(EVP_PKEY_generate(c->p256_gen, &pkey),
@@ -89,15 +97,8 @@ static TLS_RESULT tls_cpu_peer_key(struct tls_offload_cpu *c, uint16_t group,
 {
 	EVP_PKEY *pk;
 
-	if (group == TLS_GROUP_X25519) {
-		/* RFC 8446 §4.2.8.2: X25519 shares are exactly 32 bytes. */
-		TLS_ENSURE(peer_len == 32, TLS_ERR_BAD_KEY_SHARE);
-		pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer,
-		                                 peer_len);
-		TLS_ENSURE(pk, TLS_ERR_BAD_KEY_SHARE);
-		*out = pk;
-		return TLS_OK;
-	}
+	if (group == TLS_GROUP_X25519)
+		return tls_cpu_x25519_peer(c, peer, peer_len, out);
 	/* Uncompressed only (legacy_form 4), 65 bytes, on the curve. */
 	TLS_ENSURE(peer_len == 65 && peer[0] == 4, TLS_ERR_BAD_KEY_SHARE);
 	pk = EVP_PKEY_new();
@@ -148,7 +149,8 @@ void tls_cpu_ecdh_free(struct tls_offload *o, struct tls_ecdh_key *key)
 
 struct tls_sig_params {
 	const char *md;
-	int padding; /* 0 for ECDSA */
+	unsigned md_index; /* into tls_offload_cpu.sig_md */
+	int padding;       /* 0 for ECDSA */
 };
 
 static TLS_RESULT tls_cpu_sig_params(uint16_t scheme, EVP_PKEY *pkey,
@@ -159,25 +161,28 @@ static TLS_RESULT tls_cpu_sig_params(uint16_t scheme, EVP_PKEY *pkey,
 	switch (scheme) {
 	case TLS_SIG_ECDSA_SECP256R1_SHA256:
 		TLS_ENSURE(EVP_PKEY_is_a(pkey, "EC"), TLS_ERR_NO_SHARED_SIGALG);
-		*sp = (struct tls_sig_params){"SHA256", 0};
+		*sp = (struct tls_sig_params){"SHA256", 0, 0};
 		return TLS_OK;
 	case TLS_SIG_RSA_PSS_RSAE_SHA256:
-		*sp = (struct tls_sig_params){"SHA256", RSA_PKCS1_PSS_PADDING};
+		*sp =
+		    (struct tls_sig_params){"SHA256", 0, RSA_PKCS1_PSS_PADDING};
 		break;
 	case TLS_SIG_RSA_PSS_RSAE_SHA384:
-		*sp = (struct tls_sig_params){"SHA384", RSA_PKCS1_PSS_PADDING};
+		*sp =
+		    (struct tls_sig_params){"SHA384", 1, RSA_PKCS1_PSS_PADDING};
 		break;
 	case TLS_SIG_RSA_PSS_RSAE_SHA512:
-		*sp = (struct tls_sig_params){"SHA512", RSA_PKCS1_PSS_PADDING};
+		*sp =
+		    (struct tls_sig_params){"SHA512", 2, RSA_PKCS1_PSS_PADDING};
 		break;
 	case TLS_SIG_RSA_PKCS1_SHA256:
-		*sp = (struct tls_sig_params){"SHA256", RSA_PKCS1_PADDING};
+		*sp = (struct tls_sig_params){"SHA256", 0, RSA_PKCS1_PADDING};
 		break;
 	case TLS_SIG_RSA_PKCS1_SHA384:
-		*sp = (struct tls_sig_params){"SHA384", RSA_PKCS1_PADDING};
+		*sp = (struct tls_sig_params){"SHA384", 1, RSA_PKCS1_PADDING};
 		break;
 	case TLS_SIG_RSA_PKCS1_SHA512:
-		*sp = (struct tls_sig_params){"SHA512", RSA_PKCS1_PADDING};
+		*sp = (struct tls_sig_params){"SHA512", 2, RSA_PKCS1_PADDING};
 		break;
 	default: TLS_BAIL(TLS_ERR_NO_SHARED_SIGALG);
 	}
@@ -200,22 +205,66 @@ static TLS_RESULT tls_cpu_sig_pad(EVP_PKEY_CTX *pctx,
 	return TLS_OK;
 }
 
+static TLS_RESULT tls_cpu_signer_ready(EVP_PKEY_CTX *pctx, const EVP_MD *md,
+                                       const struct tls_sig_params *sp)
+{
+	TLS_GUARD_OSSL(EVP_PKEY_sign_init(pctx), TLS_ERR_CRYPTO);
+	TLS_ENSURE(EVP_PKEY_CTX_set_signature_md(pctx, md) > 0, TLS_ERR_CRYPTO);
+	return tls_cpu_sig_pad(pctx, sp);
+}
+
+/* The ready context for (pkey, scheme), made on first use. */
+static TLS_RESULT tls_cpu_signer(struct tls_offload_cpu *c, EVP_PKEY *pkey,
+                                 uint16_t scheme, struct tls_cpu_signer **out)
+{
+	struct tls_cpu_signer *s;
+	struct tls_sig_params sp;
+	EVP_PKEY_CTX *pctx;
+	tls_result r;
+
+	for (size_t i = 0; i < TLS_CPU_SIGNERS; i++) {
+		s = &c->signer[i];
+		if (s->pkey == pkey && s->scheme == scheme) {
+			*out = s;
+			return TLS_OK;
+		}
+	}
+	TLS_GUARD(tls_cpu_sig_params(scheme, pkey, &sp));
+	pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	TLS_ENSURE(pctx, TLS_ERR_NOMEM);
+	r = tls_cpu_signer_ready(pctx, c->sig_md[sp.md_index], &sp);
+	if (tls_is_err(r) || EVP_PKEY_up_ref(pkey) != 1) {
+		EVP_PKEY_CTX_free(pctx);
+		TLS_GUARD(r);
+		TLS_BAIL(TLS_ERR_CRYPTO);
+	}
+	s = &c->signer[c->signer_next++ % TLS_CPU_SIGNERS];
+	EVP_PKEY_CTX_free(s->pctx);
+	EVP_PKEY_free(s->pkey);
+	*s =
+	    (struct tls_cpu_signer){pkey, scheme, pctx, c->sig_md[sp.md_index]};
+	*out = s;
+	return TLS_OK;
+}
+
 tls_result tls_cpu_sign(struct tls_offload *o, EVP_PKEY *pkey, uint16_t scheme,
                         const uint8_t *msg, size_t msg_len, uint8_t *sig,
                         size_t *sig_len)
 {
 	struct tls_offload_cpu *c = tls_cpu(o);
-	struct tls_sig_params sp;
-	EVP_PKEY_CTX *pctx = NULL;
+	struct tls_cpu_signer *s;
+	uint8_t dgst[EVP_MAX_MD_SIZE];
+	unsigned int dlen;
 
 	o->stats.signs++;
-	TLS_GUARD(tls_cpu_sig_params(scheme, pkey, &sp));
-	TLS_GUARD_OSSL(EVP_MD_CTX_reset(c->signctx), TLS_ERR_CRYPTO);
-	TLS_GUARD_OSSL(EVP_DigestSignInit_ex(c->signctx, &pctx, sp.md, NULL,
-	                                     NULL, pkey, NULL),
+	TLS_GUARD(tls_cpu_signer(c, pkey, scheme, &s));
+	TLS_GUARD_OSSL(EVP_DigestInit_ex2(c->sigdgst, s->md, NULL),
 	               TLS_ERR_CRYPTO);
-	TLS_GUARD(tls_cpu_sig_pad(pctx, &sp));
-	TLS_GUARD_OSSL(EVP_DigestSign(c->signctx, sig, sig_len, msg, msg_len),
+	TLS_GUARD_OSSL(EVP_DigestUpdate(c->sigdgst, msg, msg_len),
+	               TLS_ERR_CRYPTO);
+	TLS_GUARD_OSSL(EVP_DigestFinal_ex(c->sigdgst, dgst, &dlen),
+	               TLS_ERR_CRYPTO);
+	TLS_GUARD_OSSL(EVP_PKEY_sign(s->pctx, sig, sig_len, dgst, dlen),
 	               TLS_ERR_CRYPTO);
 	return TLS_OK;
 }
