@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -80,46 +79,6 @@ void tls_config_free(struct tls_config *cfg)
 		cfg->off->ops->aead_key_clear(cfg->off, &cfg->tickets[i].open);
 	}
 	memset(cfg, 0, sizeof(*cfg));
-}
-
-static TLS_RESULT tls_cert_add_name(struct tls_cert *c, const char *name,
-                                    size_t len)
-{
-	TLS_ENSURE(c->nnames < TLS_MAX_CERT_NAMES, TLS_ERR_CONFIG);
-	c->names[c->nnames] = strndup(name, len);
-	TLS_ENSURE(c->names[c->nnames], TLS_ERR_NOMEM);
-	c->nnames++;
-	return TLS_OK;
-}
-
-/* The names SNI is matched against: DNS SANs, else the subject CN. */
-static TLS_RESULT tls_cert_names(struct tls_cert *c)
-{
-	GENERAL_NAMES *gens =
-	    X509_get_ext_d2i(c->leaf, NID_subject_alt_name, NULL, NULL);
-	char cn[256];
-	int n;
-
-	for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
-		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-
-		if (g->type != GEN_DNS || c->nnames >= TLS_MAX_CERT_NAMES)
-			continue;
-		if (tls_is_err(tls_cert_add_name(
-		        c, (const char *)ASN1_STRING_get0_data(g->d.dNSName),
-		        (size_t)ASN1_STRING_length(g->d.dNSName)))) {
-			GENERAL_NAMES_free(gens);
-			TLS_BAIL(TLS_ERR_NOMEM);
-		}
-	}
-	GENERAL_NAMES_free(gens);
-	if (c->nnames)
-		return TLS_OK;
-	n = X509_NAME_get_text_by_NID(X509_get_subject_name(c->leaf),
-	                              NID_commonName, cn, sizeof(cn));
-	if (n > 0)
-		TLS_GUARD(tls_cert_add_name(c, cn, (size_t)n));
-	return TLS_OK;
 }
 
 static TLS_RESULT tls_cert_der(X509 *x, uint8_t **der, size_t *len)
@@ -226,10 +185,31 @@ static TLS_RESULT tls_cert_key_type(struct tls_cert *c, const char *key_file)
 	TLS_BAIL(TLS_ERR_CONFIG);
 }
 
+/* PEM passphrase callback: note that the key is encrypted, give none. */
+static int tls_config_no_passphrase(char *buf, int size, int rwflag,
+                                    void *encrypted)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*(bool *)encrypted = true;
+	return -1;
+}
+
+/* Did the last PEM read stop only because the file had no more? */
+static bool tls_config_pem_eof(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	return !e || (ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	              ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
+}
+
 static TLS_RESULT tls_cert_load(struct tls_cert *c, const char *cert_file,
                                 const char *key_file)
 {
 	BIO *b = BIO_new_file(cert_file, "r");
+	bool encrypted = false;
 	X509 *x;
 
 	if (!b) {
@@ -239,21 +219,47 @@ static TLS_RESULT tls_cert_load(struct tls_cert *c, const char *cert_file,
 	c->leaf = PEM_read_bio_X509(b, NULL, NULL, NULL);
 	c->chain = sk_X509_new_null();
 	while (c->leaf && c->chain &&
-	       (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-		sk_X509_push(c->chain, x);
+	       (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (!sk_X509_push(c->chain, x)) {
+			X509_free(x);
+			BIO_free(b);
+			TLS_BAIL(TLS_ERR_NOMEM);
+		}
+	}
 	BIO_free(b);
-	ERR_clear_error(); /* the loop ends on "no start line" */
 	if (!c->leaf) {
 		tls_config_fail("%s: no PEM certificate found", cert_file);
 		TLS_BAIL(TLS_ERR_CONFIG);
 	}
+	/*
+	 * The chain ends at the end of the file ("no start line"); any
+	 * other error is a certificate we could not read, which must not
+	 * be dropped from the chain silently.
+	 */
+	if (!tls_config_pem_eof()) {
+		tls_config_fail(
+		    "%s: certificate %d of the chain cannot be read", cert_file,
+		    sk_X509_num(c->chain) + 2);
+		TLS_BAIL(TLS_ERR_CONFIG);
+	}
+	ERR_clear_error();
 	b = BIO_new_file(key_file, "r");
 	if (!b) {
 		tls_config_fail("cannot open key file %s", key_file);
 		TLS_BAIL(TLS_ERR_CONFIG);
 	}
-	c->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	/* Never a passphrase prompt on the daemon's terminal. */
+	c->key = PEM_read_bio_PrivateKey(b, NULL, tls_config_no_passphrase,
+	                                 &encrypted);
 	BIO_free(b);
+	if (!c->key && encrypted) {
+		ERR_clear_error();
+		tls_config_fail("%s: the private key is encrypted "
+		                "(passphrases are not supported: decrypt it, "
+		                "e.g. openssl pkey -in KEY -out PLAIN)",
+		                key_file);
+		TLS_BAIL(TLS_ERR_CONFIG);
+	}
 	if (!c->key) {
 		tls_config_fail("%s: no PEM private key found", key_file);
 		TLS_BAIL(TLS_ERR_CONFIG);
@@ -371,32 +377,4 @@ tls_result tls_config_add_alpn(struct tls_config *cfg, const char *proto)
 	TLS_ENSURE(cfg->alpn[cfg->nalpn], TLS_ERR_NOMEM);
 	cfg->nalpn++;
 	return TLS_OK;
-}
-
-/* RFC 6125 §6.4.3: a leading "*." matches exactly one label. */
-static bool tls_name_matches(const char *pattern, const uint8_t *name,
-                             size_t len)
-{
-	size_t plen = strlen(pattern);
-
-	if (plen == len && strncasecmp(pattern, (const char *)name, len) == 0)
-		return true;
-	if (plen > 2 && pattern[0] == '*' && pattern[1] == '.') {
-		const uint8_t *dot = memchr(name, '.', len);
-
-		if (!dot || dot == name)
-			return false;
-		len -= (size_t)(dot - name);
-		return plen - 1 == len &&
-		       strncasecmp(pattern + 1, (const char *)dot, len) == 0;
-	}
-	return false;
-}
-
-bool tls_cert_matches(const struct tls_cert *c, const uint8_t *name, size_t len)
-{
-	for (unsigned k = 0; k < c->nnames; k++)
-		if (tls_name_matches(c->names[k], name, len))
-			return true;
-	return false;
 }

@@ -86,6 +86,8 @@ TLS_RESULT tls_config_set_server_ca(struct tls_config *cfg,
                                     const char *ca_file);
 TLS_RESULT tls_config_add_alpn(struct tls_config *cfg, const char *proto);
 
+/* tls_cert_names.c: fill c->names from the leaf (DNS SANs, else CN). */
+TLS_RESULT tls_cert_names(struct tls_cert *c);
 /* Does the certificate cover the server name (RFC 6125 §6.4)? */
 bool tls_cert_matches(const struct tls_cert *c, const uint8_t *name,
                       size_t len);
