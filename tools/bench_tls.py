@@ -41,7 +41,7 @@ import time
 import bench_tls_perf as perf
 import bench_tls_profile as prof
 import bench_tls_servers as srv
-from bench_tls_report import write_report
+from bench_tls_report import REFERENCE_NGINX, write_report
 
 ROOT = srv.ROOT
 WORK = os.path.join(ROOT, "build", "bench")
@@ -116,12 +116,31 @@ def measure(server, seconds):
             "cpu_us": (user + sys_) * 1e6 / n}
 
 
+def build_x25519():
+    out = os.path.join(WORK, "bench_x25519")
+    src = os.path.join(ROOT, "tools", "bench_x25519.c")
+    r = srv.sh(["cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", out, src,
+                "-lcrypto"])
+    if r.returncode:
+        raise RuntimeError("building bench_x25519: %s" % r.stderr)
+    return out
+
+
 def crypto_floor():
-    """openssl speed on the servers' core: µs per sign / X25519 derive."""
+    """On the servers' core: openssl speed (µs per sign / X25519 derive)
+    and tools/bench_x25519.c (µs per X25519 keygen, which openssl speed
+    does not time)."""
     r = srv.sh(srv.pinned(srv.SERVER_CPU, [
         "openssl", "speed", "-seconds", "1", "ecdsap256", "ecdhx25519",
         "rsa2048"]), timeout=60)
+    kg = srv.sh(srv.pinned(srv.SERVER_CPU, [build_x25519(), "3000"]),
+                timeout=60)
     out = {}
+    m = re.search(r"keygen_us=([\d.]+) derive_us=([\d.]+)", kg.stdout)
+    if not m:
+        return None
+    out["x25519_keygen"] = float(m.group(1))
+    out["x25519_derive_evp"] = float(m.group(2))
     for key, rx in (("rsa2048", r"^rsa 2048 bits\s+\S+\s+\S+\s+([\d.]+)"),
                     ("ecdsa", r"^\s*256 bits ecdsa \(nistp256\)\s+\S+"
                      r"\s+\S+\s+([\d.]+)"),
@@ -260,6 +279,14 @@ def main():
             round(r["nginx"]["cpu_us"], 1),
         "ratio_vs_nginx_rsa2048":
             round(r["tlscardd"]["cpu_us"] / r["nginx"]["cpu_us"], 3),
+        # A detail: against issue 4's reference nginx figures (another
+        # CPU; see docs/bench/tls.md), not a same-run ratio.
+        "ratio_vs_reference_nginx_ecdsa":
+            round(e["tlscardd"]["cpu_us"] /
+                  REFERENCE_NGINX["ecdsa"], 3),
+        "ratio_vs_reference_nginx_rsa2048":
+            round(r["tlscardd"]["cpu_us"] /
+                  REFERENCE_NGINX["rsa2048"], 3),
         "digest_calls_per_handshake_tls12":
             median_or_none(dig[("TLSv1.2", "m1")]),
         "digest_calls_per_handshake_tls13":

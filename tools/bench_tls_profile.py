@@ -27,8 +27,10 @@ import bench_tls_servers as srv
 # Crypto operations: tlscardd's offload entry points, by category.
 CRYPTO = [
     ("sign", "signature (ECDSA P-256 / RSA-PSS)", ("tls_cpu_sign",)),
-    ("ecdh", "ECDHE X25519 keygen + derive",
-     ("tls_cpu_ecdh_keygen", "tls_cpu_ecdh_derive", "tls_cpu_ecdh_free")),
+    ("keygen", "ECDHE X25519 keygen (our share)",
+     ("tls_cpu_ecdh_keygen", "tls_cpu_ecdh_free")),
+    ("ecdh", "ECDHE X25519 derive (the peer's share)",
+     ("tls_cpu_ecdh_derive",)),
     ("hkdf", "HKDF / HMAC (key schedule, Finished)",
      ("tls_cpu_hmac", "tls_cpu_hkdf_extract", "tls_cpu_hkdf_expand",
       "tls_cpu_prf12")),
