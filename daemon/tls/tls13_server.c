@@ -425,6 +425,42 @@ static TLS_RESULT tls13_build_finished(struct tls_conn *c,
 	return tls13_finished(c->off, c->hash, base_key, thash, vd);
 }
 
+/*
+ * M1's Finished-aware checkpoint: one digest call hashes through our
+ * CertificateVerify (EncryptedExtensions when resumed), makes our
+ * Finished and, unless the client still has to authenticate, the client
+ * Finished due next, whose content is already determined (RFC 8446
+ * §4.4.4 over the transcript through our Finished), with the hashes
+ * through both.  The client Finished handler then compares bytes and
+ * needs no digest call.
+ */
+static TLS_RESULT tls13_finished_m1(struct tls_conn *c, struct tls_writer *w,
+                                    struct tls_iov *iov, size_t *niov)
+{
+	struct tls_hs *hs = c->hs;
+	size_t hl = tls_hash_len(c->hash), nfin = hs->client_auth ? 1 : 2;
+	uint8_t fk[2][TLS_MAX_HASH_LEN];
+	const uint8_t *keys[2] = {fk[0], fk[1]};
+	uint8_t *msgs[2] = {NULL, hs->expected_cf};
+	tls_result r;
+
+	TLS_GUARD(tls_write_reserve(w, TLS_HS_HEADER_LEN + hl, &msgs[0]));
+	/* finished_key = HKDF-Expand-Label(BaseKey, "finished", "", L) */
+	r = tls13_expand_label(c->off, c->hash, hs->s_hs, "finished", NULL, 0,
+	                       fk[0], hl);
+	if (tls_is_ok(r) && nfin == 2)
+		r = tls13_expand_label(c->off, c->hash, hs->c_hs, "finished",
+		                       NULL, 0, fk[1], hl);
+	if (tls_is_ok(r))
+		r = tls_transcript_add_finished(&c->tr, keys, nfin, 1, msgs,
+		                                hs->th_cf);
+	OPENSSL_cleanse(fk, sizeof(fk));
+	TLS_GUARD(r);
+	iov[(*niov)++] = (struct tls_iov){msgs[0], TLS_HS_HEADER_LEN + hl};
+	hs->expect_cf = nfin == 2;
+	return TLS_OK;
+}
+
 static TLS_RESULT tls13_add_built(struct tls_conn *c, struct tls_writer *w,
                                   size_t start, struct tls_iov *iov,
                                   size_t *niov)
@@ -491,10 +527,14 @@ tls_result tls13_server_flight(struct tls_conn *c,
 		TLS_GUARD(tls13_build_cv(c, thash, &w));
 		TLS_GUARD(tls13_add_built(c, &w, start, iov, &niov));
 	}
-	TLS_GUARD(tls_transcript_hash(&c->tr, c->tr.count, thash));
-	start = w.len;
-	TLS_GUARD(tls13_build_finished(c, hs->s_hs, thash, &w));
-	TLS_GUARD(tls13_add_built(c, &w, start, iov, &niov));
+	if (tls_transcript_can_finish(&c->tr)) {
+		TLS_GUARD(tls13_finished_m1(c, &w, iov, &niov));
+	} else {
+		TLS_GUARD(tls_transcript_hash(&c->tr, c->tr.count, thash));
+		start = w.len;
+		TLS_GUARD(tls13_build_finished(c, hs->s_hs, thash, &w));
+		TLS_GUARD(tls13_add_built(c, &w, start, iov, &niov));
+	}
 	hs->build_len = w.len;
 	hs->n_sf = c->tr.count;
 

@@ -104,14 +104,23 @@ tls_result tls13_server_client_finished(struct tls_conn *c, const uint8_t *msg,
 	TLS_ENSURE(len == TLS_HS_HEADER_LEN + hl, TLS_ERR_DECODE);
 	/* §5.1: the key changes after Finished: nothing may follow. */
 	TLS_ENSURE(c->hs_parsed == c->hs_end, TLS_ERR_INTERLEAVED);
-	/* One digest call: through server Finished and through this one. */
-	TLS_GUARD(tls_transcript_hash(&c->tr, idx, thash));
-	TLS_GUARD(tls13_finished(o, c->hash, hs->c_hs, thash, want));
-	TLS_ENSURE(CRYPTO_memcmp(want, msg + TLS_HS_HEADER_LEN, hl) == 0,
-	           TLS_ERR_BAD_FINISHED);
+	if (hs->expect_cf) {
+		/* Made with our Finished (M1 Finished-aware checkpoint). */
+		TLS_ENSURE(CRYPTO_memcmp(hs->expected_cf + TLS_HS_HEADER_LEN,
+		                         msg + TLS_HS_HEADER_LEN, hl) == 0,
+		           TLS_ERR_BAD_FINISHED);
+		memcpy(thash, hs->th_cf, hl);
+	} else {
+		/* One call: through server Finished and through this one. */
+		TLS_GUARD(tls_transcript_hash(&c->tr, idx, thash));
+		TLS_GUARD(tls13_finished(o, c->hash, hs->c_hs, thash, want));
+		TLS_ENSURE(CRYPTO_memcmp(want, msg + TLS_HS_HEADER_LEN, hl) ==
+		               0,
+		           TLS_ERR_BAD_FINISHED);
+		TLS_GUARD(tls_transcript_hash(&c->tr, idx + 1, thash));
+	}
 	/* The hash through server Finished is cached by now (no call). */
 	TLS_GUARD(tls13_server_app_write_keys(c));
-	TLS_GUARD(tls_transcript_hash(&c->tr, idx + 1, thash));
 	TLS_GUARD(tls13_derive_secret(o, c->hash, hs->master, "res master",
 	                              thash, c->res_master));
 	TLS_GUARD(tls_record_set_secret13(o, &c->rd, c->aead, c->hash, c->c_ap,

@@ -58,6 +58,11 @@ struct tls_hs {
 	bool offered_psk_dhe;
 	size_t n_sf;         /* transcript messages through server Finished */
 	bool app_write_keys; /* 1.3 server: wr uses s_ap (§7.2) */
+	/* 1.3 server, M1 Finished-aware checkpoint: the client Finished
+	 * we expect, and the transcript hash through it. */
+	bool expect_cf;
+	uint8_t expected_cf[TLS_HS_HEADER_LEN + TLS_MAX_HASH_LEN];
+	uint8_t th_cf[TLS_MAX_HASH_LEN];
 	X509 *peer_leaf;
 	STACK_OF(X509) * peer_chain;
 	struct tls12_hs s12; /* TLS 1.2 only (tls12_server*.c) */

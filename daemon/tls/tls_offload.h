@@ -142,6 +142,20 @@ struct tls_offload_ops {
 	(struct tls_offload *o, enum tls_hash h, const struct tls_iov *seg,
 	 size_t nseg, const size_t *checkpoint, size_t ncp, uint8_t *out);
 
+	/*
+	 * M1 with Finished-aware checkpoints (optional: NULL where the
+	 * backend has none, and the engine hashes as above).  Hash
+	 * seg[0..nseg); then for each fin_key[i] in turn: verify_data =
+	 * HMAC(fin_key[i], hash so far) (RFC 8446 §4.4.4), written as a
+	 * whole Finished message (type 20, u24 HashLen, verify_data) to
+	 * fin_msg[i], which is hashed in as the next message.  out gets
+	 * nfin + 1 digests: before each Finished and after the last one.
+	 */
+	TLS_RESULT(*digest_fin)
+	(struct tls_offload *o, enum tls_hash h, const struct tls_iov *seg,
+	 size_t nseg, const uint8_t *const *fin_key, size_t nfin,
+	 uint8_t *const *fin_msg, uint8_t *out);
+
 	/* The incremental baseline: one call per message. */
 	TLS_RESULT(*hash_init)
 	(struct tls_offload *o, enum tls_hash h, struct tls_hash_state *st);

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
+#include "tls_buf.h"
 #include "tls_offload_cpu.h"
 #include "tls_proto.h"
 
@@ -61,6 +62,59 @@ static tls_result tls_cpu_digest(struct tls_offload *o, enum tls_hash h,
 		    TLS_ERR_CRYPTO);
 	}
 	return TLS_OK;
+}
+
+static tls_result tls_cpu_hmac(struct tls_offload *o, enum tls_hash h,
+                               const uint8_t *key, size_t key_len,
+                               const struct tls_iov *seg, size_t nseg,
+                               uint8_t *out);
+
+/* The running hash's value so far, without ending it. */
+static TLS_RESULT tls_cpu_snapshot(struct tls_offload_cpu *c, uint8_t *out)
+{
+	unsigned int olen;
+
+	TLS_GUARD_OSSL(EVP_MD_CTX_copy_ex(c->mdcopy, c->mdctx), TLS_ERR_CRYPTO);
+	TLS_GUARD_OSSL(EVP_DigestFinal_ex(c->mdcopy, out, &olen),
+	               TLS_ERR_CRYPTO);
+	return TLS_OK;
+}
+
+static tls_result tls_cpu_digest_fin(struct tls_offload *o, enum tls_hash h,
+                                     const struct tls_iov *seg, size_t nseg,
+                                     const uint8_t *const *fin_key, size_t nfin,
+                                     uint8_t *const *fin_msg, uint8_t *out)
+{
+	struct tls_offload_cpu *c = tls_cpu(o);
+	size_t hl = tls_hash_len(h);
+
+	TLS_GUARD(tls_cpu_check_hash(h));
+	TLS_ENSURE(nfin + 1 <= TLS_MAX_CHECKPOINTS, TLS_ERR_INTERNAL);
+	o->stats.digest_calls++;
+	TLS_GUARD_OSSL(EVP_DigestInit_ex2(c->mdctx, c->md[h], NULL),
+	               TLS_ERR_CRYPTO);
+	for (size_t i = 0; i < nseg; i++) {
+		TLS_GUARD_OSSL(
+		    EVP_DigestUpdate(c->mdctx, seg[i].base, seg[i].len),
+		    TLS_ERR_CRYPTO);
+		o->stats.digest_bytes += seg[i].len;
+	}
+	for (size_t i = 0; i < nfin; i++) {
+		uint8_t *th = out + i * hl, *m = fin_msg[i];
+		struct tls_iov in = {th, hl};
+
+		TLS_GUARD(tls_cpu_snapshot(c, th));
+		/* RFC 8446 §4.4.4: struct { opaque verify_data[Hash.length]; } */
+		m[0] = TLS_HS_FINISHED;
+		tls_put_u24(m + 1, (uint32_t)hl);
+		TLS_GUARD(tls_cpu_hmac(o, h, fin_key[i], hl, &in, 1,
+		                       m + TLS_HS_HEADER_LEN));
+		TLS_GUARD_OSSL(
+		    EVP_DigestUpdate(c->mdctx, m, TLS_HS_HEADER_LEN + hl),
+		    TLS_ERR_CRYPTO);
+		o->stats.digest_bytes += TLS_HS_HEADER_LEN + hl;
+	}
+	return tls_cpu_snapshot(c, out + nfin * hl);
 }
 
 static tls_result tls_cpu_hash_init(struct tls_offload *o, enum tls_hash h,
@@ -260,6 +314,7 @@ static const struct tls_offload_ops tls_cpu_ops = {
     .verify = tls_cpu_verify,
     .verify_digest = tls_cpu_verify_digest,
     .digest = tls_cpu_digest,
+    .digest_fin = tls_cpu_digest_fin,
     .hash_init = tls_cpu_hash_init,
     .hash_update = tls_cpu_hash_update,
     .hash_peek = tls_cpu_hash_peek,

@@ -96,6 +96,38 @@ tls_result tls_transcript_hash_tail(struct tls_transcript *t, size_t n,
 	return TLS_OK;
 }
 
+bool tls_transcript_can_finish(const struct tls_transcript *t)
+{
+	return !t->incremental && t->off->ops->digest_fin;
+}
+
+tls_result tls_transcript_add_finished(struct tls_transcript *t,
+                                       const uint8_t *const *keys, size_t nfin,
+                                       size_t nadd, uint8_t *const *msg,
+                                       uint8_t *th_last)
+{
+	size_t hl = tls_hash_len(t->hash), n = t->count;
+	uint8_t out[TLS_MAX_CHECKPOINTS * TLS_MAX_HASH_LEN];
+
+	TLS_ENSURE(tls_transcript_can_finish(t) && nfin >= 1 && nadd <= nfin &&
+	               nfin < TLS_MAX_CHECKPOINTS &&
+	               n + nadd <= TLS_TRANSCRIPT_MAX,
+	           TLS_ERR_INTERNAL);
+	TLS_GUARD(t->off->ops->digest_fin(t->off, t->hash, t->msg, n, keys,
+	                                  nfin, msg, out));
+	t->digest_calls++;
+	/* The hash before the first Finished, and after each one added. */
+	for (size_t i = 0; i <= nadd; i++) {
+		if (i > 0)
+			t->msg[t->count++] = (struct tls_iov){
+			    msg[i - 1], TLS_HS_HEADER_LEN + hl};
+		memcpy(t->cache[n + i], out + i * hl, hl);
+		t->cached |= 1u << (n + i);
+	}
+	memcpy(th_last, out + nfin * hl, hl);
+	return TLS_OK;
+}
+
 tls_result tls_transcript_restart_hrr(struct tls_transcript *t)
 {
 	size_t hl = tls_hash_len(t->hash);

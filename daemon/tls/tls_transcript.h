@@ -48,6 +48,23 @@ TLS_RESULT tls_transcript_hash(struct tls_transcript *t, size_t n,
 TLS_RESULT tls_transcript_hash_tail(struct tls_transcript *t, size_t n,
                                     const uint8_t *tail, size_t tail_len,
                                     uint8_t *out);
+/*
+ * The Finished-aware checkpoint (M1): can one offload call also make
+ * the Finished messages (not in incremental mode, and only with a
+ * backend that has digest_fin)?
+ */
+bool tls_transcript_can_finish(const struct tls_transcript *t);
+/*
+ * One call: the hash over every message so far, then for each of the
+ * nfin finished keys a Finished message (RFC 8446 §4.4.4) written to
+ * msg[i] and hashed in.  The first nadd of them join the transcript
+ * (msg[i] must stay put, like any message) with their hashes cached;
+ * th_last gets the hash after the last one.
+ */
+TLS_RESULT tls_transcript_add_finished(struct tls_transcript *t,
+                                       const uint8_t *const *keys, size_t nfin,
+                                       size_t nadd, uint8_t *const *msg,
+                                       uint8_t *th_last);
 /* RFC 8446 §4.4.1: replace ClientHello1 with message_hash after HRR. */
 TLS_RESULT tls_transcript_restart_hrr(struct tls_transcript *t);
 

@@ -267,6 +267,12 @@ static void test_full13_then_resume(void **state)
 	/* M1: ClientHello..ServerHello; the whole server flight (one
 	 * record here); resumption_master_secret. */
 	assert_int_equal(p.c.stats.digest_calls, 3);
+	/*
+	 * The server: CH..SH and ..Cert in one call; then one call with
+	 * Finished-aware checkpoints: ..CV, our Finished, ..SF, the
+	 * client Finished it expects, ..CF.
+	 */
+	assert_int_equal(p.s.stats.digest_calls, 2);
 	/* The server's NewSessionTicket came after its "pong". */
 	pump(&p);
 	assert_non_null(tls_client_session(&p.c));
@@ -282,6 +288,8 @@ static void test_full13_then_resume(void **state)
 	assert_true(p.c.resumed);
 	assert_true(p.s.resumed);
 	assert_false(p.c.peer_cert_verified);
+	/* The binder; CH..SH and ..EE; ..EE again with both Finished. */
+	assert_int_equal(p.s.stats.digest_calls, 3);
 	pair_free(&p);
 }
 
@@ -326,6 +334,13 @@ static void test_incremental_baseline(void **state)
 	handshake_ok(&p, TLS_VERSION_13);
 	/* One hash_update per message: CH SH EE Cert CV SF CF. */
 	assert_int_equal(p.c.stats.digest_calls, 7);
+	pair_free(&p);
+	/* The server's baseline: no Finished-aware checkpoint either. */
+	pair_config(&p);
+	p.scfg.incremental_transcript = true;
+	pair_start(&p);
+	handshake_ok(&p, TLS_VERSION_13);
+	assert_int_equal(p.s.stats.digest_calls, 7);
 	pair_free(&p);
 }
 
@@ -384,6 +399,31 @@ static void test_wrong_name_and_ca(void **state)
 	pair_free(&p);
 }
 
+/*
+ * The server's Finished-aware checkpoint foresees the client Finished;
+ * a client Finished other than the one foreseen is still refused.
+ */
+static void test_client_finished_checked(void **state)
+{
+	struct pair p;
+
+	(void)state;
+	pair_config(&p);
+	pair_start(&p);
+	process(&p.c);
+	move(&p.c, &p.s, -1);
+	process(&p.s);
+	assert_non_null(p.s.hs);
+	assert_true(p.s.hs->expect_cf);
+	p.s.hs->expected_cf[TLS_HS_HEADER_LEN + 7] ^= 0x20;
+	pump(&p);
+	assert_false(tls_conn_established(&p.s));
+	assert_int_equal(p.s.error, TLS_ERR_BAD_FINISHED);
+	assert_int_equal(p.s.alert_sent, TLS_ALERT_DECRYPT_ERROR);
+	assert_int_equal(p.c.alert_received, TLS_ALERT_DECRYPT_ERROR);
+	pair_free(&p);
+}
+
 static void test_mtls(void **state)
 {
 	for (int v12 = 0; v12 < 2; v12++) {
@@ -400,6 +440,13 @@ static void test_mtls(void **state)
 		handshake_ok(&p, v12 ? TLS_VERSION_12 : TLS_VERSION_13);
 		assert_true(p.s.peer_cert_verified);
 		assert_true(p.c.client->cert_sent);
+		/*
+		 * 1.3: the client Finished cannot be foreseen before the
+		 * client's Certificate: ..SH/..CR/..Cert; ..CV and our
+		 * Finished; ..client Cert/..CV/..CF.
+		 */
+		if (!v12)
+			assert_int_equal(p.s.stats.digest_calls, 3);
 		pair_free(&p);
 
 		/* No certificate: an empty one goes out; the server refuses. */
@@ -605,6 +652,7 @@ int main(void)
 	    cmocka_unit_test(test_incremental_baseline),
 	    cmocka_unit_test(test_bad_signature),
 	    cmocka_unit_test(test_wrong_name_and_ca),
+	    cmocka_unit_test(test_client_finished_checked),
 	    cmocka_unit_test(test_mtls),
 	    cmocka_unit_test(test_key_update),
 	    cmocka_unit_test(test_tickets_in_one_record),

@@ -90,6 +90,12 @@
 #define RFC8448_C_HS_IV  "5bd3c71b836e0b76bb73265f"
 #define RFC8448_S_AP_KEY "9f02283b6c9c07efc26bb9f2ac92e356"
 #define RFC8448_S_AP_IV  "cf782b88dd83549aadf1e984"
+/* {server} calculate finished "tls13 finished": expanded */
+#define RFC8448_S_FIN_KEY \
+	"008d3b66f816ea559f96b537e885c31fc068bf492c652f01f288a1d8cdc19fc8"
+/* {client} calculate finished "tls13 finished": expanded */
+#define RFC8448_C_FIN_KEY \
+	"b80ad01015fb2f0bd65ff7d4da5d6bf83f84821d1f87fdc7d3c75b5a7b42d9c4"
 #define RFC8448_S_FIN \
 	"9b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718"
 #define RFC8448_C_FIN \

@@ -3,7 +3,8 @@
  * Known answers for the TLS 1.3 key schedule and the M1 transcript from
  * RFC 8448 §3 (simple 1-RTT): every secret, the traffic keys, the
  * transcript hashes over the RFC's own messages (one-shot with
- * checkpoints and incremental) and both Finished values.
+ * checkpoints and incremental), both Finished values and the
+ * Finished-aware checkpoint that makes them inside one digest call.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -191,6 +192,61 @@ static void test_transcript_incremental(void **state)
 	run_transcript(true, 7);
 }
 
+/*
+ * M1's Finished-aware checkpoint over the RFC's messages: after the
+ * first call (..SH, ..Cert), one call hashes through CertificateVerify,
+ * makes both Finished messages (the client's is foreseen from the
+ * transcript) and returns the hashes through each: 2 calls in all.
+ */
+static void test_transcript_finished_checkpoint(void **state)
+{
+	struct tls_transcript t;
+	struct rfc_msgs r;
+	uint8_t h[32], s[32], fk[2][32], sf[36], cf[36], th_cf[32];
+	const uint8_t *keys[2] = {fk[0], fk[1]};
+	uint8_t *msgs[2] = {sf, cf};
+
+	(void)state;
+	load_msgs(&r);
+	tls_transcript_init(&t, off, TLS_HASH_SHA256, false);
+	assert_true(tls_transcript_can_finish(&t));
+	for (int i = 0; i < 4; i++)
+		assert_true(
+		    tls_is_ok(tls_transcript_add(&t, r.m[i], r.len[i])));
+	assert_true(tls_is_ok(tls_transcript_hash(&t, 2, h)));
+	assert_hex(h, RFC8448_TH_CH_SH);
+	assert_true(tls_is_ok(tls_transcript_add(&t, r.m[4], r.len[4])));
+	load32(RFC8448_S_HS, s);
+	assert_true(tls_is_ok(tls13_expand_label(
+	    off, TLS_HASH_SHA256, s, "finished", NULL, 0, fk[0], 32)));
+	assert_hex(fk[0], RFC8448_S_FIN_KEY);
+	load32(RFC8448_C_HS, s);
+	assert_true(tls_is_ok(tls13_expand_label(
+	    off, TLS_HASH_SHA256, s, "finished", NULL, 0, fk[1], 32)));
+	assert_hex(fk[1], RFC8448_C_FIN_KEY);
+	/* Our Finished joins the transcript; the client's is foreseen. */
+	assert_true(tls_is_ok(
+	    tls_transcript_add_finished(&t, keys, 2, 1, msgs, th_cf)));
+	assert_int_equal(t.count, 6);
+	assert_ptr_equal(t.msg[5].base, sf);
+	assert_int_equal(r.len[5], 36);
+	assert_memory_equal(sf, r.m[5], 36);
+	assert_memory_equal(cf, r.m[6], 36);
+	assert_hex(th_cf, RFC8448_TH_CH_CF);
+	/* Cached: no more calls for ..CV and ..SF. */
+	assert_true(tls_is_ok(tls_transcript_hash(&t, 5, h)));
+	assert_hex(h, RFC8448_TH_CH_CV);
+	assert_true(tls_is_ok(tls_transcript_hash(&t, 6, h)));
+	assert_hex(h, RFC8448_TH_CH_SF);
+	assert_int_equal(t.digest_calls, 2);
+	tls_transcript_fini(&t);
+	/* Not in the incremental baseline. */
+	tls_transcript_init(&t, off, TLS_HASH_SHA256, true);
+	assert_false(tls_transcript_can_finish(&t));
+	tls_transcript_fini(&t);
+	free_msgs(&r);
+}
+
 static void test_hrr_message_hash(void **state)
 {
 	struct tls_transcript t;
@@ -234,6 +290,7 @@ int main(void)
 	    cmocka_unit_test(test_traffic_keys),
 	    cmocka_unit_test(test_transcript_m1),
 	    cmocka_unit_test(test_transcript_incremental),
+	    cmocka_unit_test(test_transcript_finished_checkpoint),
 	    cmocka_unit_test(test_hrr_message_hash),
 	    cmocka_unit_test(test_expand_label_limits),
 	};
