@@ -337,6 +337,17 @@ def _limits(keys, results, floor, profile):
                          cry, fl, round(profile["calls"]["hkdf"] /
                                         profile["handshakes"]),
                          profile["malloc_calls"] / profile["handshakes"]))
+        kg, dv, sg = (_perf_us(res, [k]) for k in ("keygen", "ecdh",
+                                                     "sign"))
+        if cry is not None and floor and None not in (kg, dv, sg):
+            L.append("- Per operation (perf): X25519 keygen %.0f µs and "
+                     "derive %.0f µs, against %.0f µs each in a hot loop; "
+                     "the signature %.0f µs against %.0f µs.  The keygen "
+                     "is the first crypto step after accept() and recv(), "
+                     "so it pays most of the cold caches; hashing, HKDF "
+                     "and the AEAD together take the remaining %.0f µs." % (
+                         kg, dv, floor["x25519"], sg, floor[sig],
+                         cry - kg - dv - sg))
         if kern is not None and cry is not None:
             rest = t["cpu_us"] - kern - cry
             L.append("- Everything else (our engine, event loop, libc, "
