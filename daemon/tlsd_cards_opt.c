@@ -218,7 +218,7 @@ void tlsd_cards_print_stats(const struct tlsd_cards *c)
 		         "completed=%llu errors=%llu inflight=%u "
 		         "doorbells=%llu quarantines=%llu resets=%llu "
 		         "retried_away=%llu key_loads=%llu digest=%llu "
-		         "aead=%llu pke=%llu",
+		         "aead=%llu pke=%llu max_inflight=%u",
 		         i, st.name, (int)st.state,
 		         (unsigned long long)st.qp.submitted,
 		         (unsigned long long)st.qp.completed,
@@ -230,7 +230,8 @@ void tlsd_cards_print_stats(const struct tlsd_cards *c)
 		         (unsigned long long)st.key_loads,
 		         (unsigned long long)st.class_jobs[TC_CLASS_DIGEST],
 		         (unsigned long long)st.class_jobs[TC_CLASS_AEAD],
-		         (unsigned long long)st.class_jobs[TC_CLASS_PKE]);
+		         (unsigned long long)st.class_jobs[TC_CLASS_PKE],
+		         c->max_inflight[i]);
 	}
 	for (unsigned i = 0; i < TLSD_OP_COUNT; i++)
 		tlsd_log("offload %s: card=%llu cpu=%llu", ops[i],
@@ -240,12 +241,15 @@ void tlsd_cards_print_stats(const struct tlsd_cards *c)
 	    "offload: fallbacks=%llu key_loads=%llu digest_jobs=%llu "
 	    "batches=%llu records=%llu doorbells=%llu sync_waits=%llu "
 	    "blob_loads=%llu blob_refs=%llu bounce_bytes=%llu "
-	    "abandoned=%llu",
+	    "abandoned=%llu passes=%llu parks=%llu resumes=%llu "
+	    "max_parked=%u",
 	    (unsigned long long)k->cpu_fallbacks, (unsigned long long)key_loads,
 	    (unsigned long long)k->digest_calls, (unsigned long long)k->batches,
 	    (unsigned long long)k->records, (unsigned long long)k->doorbells,
 	    (unsigned long long)k->sync_waits,
 	    (unsigned long long)k->blob_loads, (unsigned long long)k->blob_refs,
 	    (unsigned long long)k->bounce_bytes,
-	    (unsigned long long)k->abandoned);
+	    (unsigned long long)k->abandoned, (unsigned long long)k->passes,
+	    (unsigned long long)k->parks, (unsigned long long)k->resumes,
+	    c->max_parked);
 }

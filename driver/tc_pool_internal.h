@@ -17,8 +17,10 @@
 #define TC_POOL_MAX_ATTEMPTS 4u      /* card submissions per job */
 #define TC_POOL_SEED_NS      10000.0 /* estimate for a class not yet seen */
 #define TC_POOL_EWMA_SHIFT   3       /* alpha = 1/8 */
-#define TC_POOL_PROBE_CAP_MS 5000u   /* longest probe back-off */
-#define TC_POOL_MAX_KEYS     65536u  /* pool key slots (CAP_SLOTS is 16-bit) */
+/* An estimate with no sample for this long gets one job to refresh it. */
+#define TC_POOL_STALE_NS     20000000ull
+#define TC_POOL_PROBE_CAP_MS 5000u  /* longest probe back-off */
+#define TC_POOL_MAX_KEYS     65536u /* pool key slots (CAP_SLOTS is 16-bit) */
 #define TC_POOL_KEY_WORDS    (TC_POOL_MAX_KEYS / 64u)
 
 struct tc_pool;
@@ -34,6 +36,7 @@ struct tc_pool_card {
 	unsigned inflight[TC_CLASS_COUNT];
 	double est_ns[TC_CLASS_COUNT]; /* EWMA of service time, see sched */
 	bool est_known[TC_CLASS_COUNT];
+	uint64_t est_at_ns[TC_CLASS_COUNT]; /* last sample or probe */
 	uint64_t last_done_ns;
 
 	/* statistics */

@@ -27,6 +27,12 @@
  * A class never seen on a card is seeded with a small value
  * (TC_POOL_SEED_NS) so every card gets tried, then learned.
  *
+ * An estimate only moves when the card runs jobs of its class, so one bad
+ * sample (a completion reaped late by a busy host) could keep a card out
+ * of a class for good.  A card whose estimate for the class has had no
+ * sample for TC_POOL_STALE_NS gets the next job of that class as a probe,
+ * at most one per period, so estimates follow the cards' real speed.
+ *
  * Round robin (the baseline): the next usable card with space, in order.
  */
 #include <errno.h>
@@ -75,6 +81,7 @@ int tc_pool_choose(struct tc_pool *pool, const struct tc_job *job, int avoid)
 	int best = -1, fallback = -1;
 	double best_cost = 0;
 	unsigned i, n = pool->ncards;
+	uint64_t now = tc_now_ns();
 
 	for (i = 0; i < n; i++) {
 		unsigned k = pool->opts.policy == TC_POOL_ROUND_ROBIN
@@ -95,6 +102,13 @@ int tc_pool_choose(struct tc_pool *pool, const struct tc_job *job, int avoid)
 			continue;
 		}
 		if (pool->opts.policy == TC_POOL_ROUND_ROBIN) {
+			best = (int)k;
+			break;
+		}
+		if (card->est_known[cls] &&
+		    now - card->est_at_ns[cls] > TC_POOL_STALE_NS) {
+			/* Refresh a stale estimate (see above). */
+			card->est_at_ns[cls] = now;
 			best = (int)k;
 			break;
 		}
@@ -145,6 +159,7 @@ void tc_pool_account(struct tc_pool_card *card, const struct tc_job *job,
 			card->ewma_lat_ns[cls] = (double)latency;
 			card->est_known[cls] = true;
 		}
+		card->est_at_ns[cls] = now;
 		tc_hist_add(&card->hist[cls], latency);
 	}
 	if (now > card->last_done_ns)

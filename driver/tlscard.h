@@ -224,6 +224,10 @@ unsigned tc_pool_poll(struct tc_pool *pool, unsigned max);
 unsigned tc_pool_inflight(const struct tc_pool *pool);
 /* Block in poll(2) on the cards' eventfds up to timeout_ms, then poll. */
 unsigned tc_pool_wait(struct tc_pool *pool, int timeout_ms);
+/* The fds tc_pool_wait sleeps on (each card's queue and error eventfds),
+ * for an event loop of the caller's own: up to max into fds, returns how
+ * many.  When one is readable, tc_pool_wait(pool, 0) drains and reaps. */
+unsigned tc_pool_fds(const struct tc_pool *pool, int *fds, unsigned max);
 
 /* Pool-wide key slots: the material is kept host-side and loaded on a
  * card the first time a job using it goes there. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The card offload backend's core: requests (a pool job plus its DMA
- * scratch), submission and the bounded wait, the CPU-vs-card choice, the
+ * scratch), submission and the bounded wait (parked or synchronous), the CPU-vs-card choice, the
  * ops table and lifetime.  See tls_offload_card.h.
  */
 #include <endian.h>
@@ -16,8 +16,12 @@ static void tls_card_req_done(struct tc_job *job)
 	struct tls_card_req *r = job->user;
 
 	r->done = true;
-	if (r->orphan)
+	if (r->orphan) {
 		tls_card_req_put(r);
+		return;
+	}
+	if (r->waiter && r->owner->have_parker)
+		r->owner->parker.wake(r->owner->parker.arg, r->waiter);
 }
 
 struct tls_card_req *tls_card_req_get(struct tls_offload_card *c)
@@ -79,38 +83,90 @@ uint64_t tls_card_req_map(struct tls_card_req *r, const void *p, size_t len)
 	return iova;
 }
 
+static void tls_card_ring(struct tls_offload_card *c)
+{
+	uint64_t now;
+
+	tc_pool_flush(c->pool);
+	now = tc_now_ns();
+	for (unsigned i = 0; i < c->nunrung; i++)
+		if (!c->unrung[i]->done)
+			c->unrung[i]->job.submit_ns = now;
+	c->nunrung = 0;
+}
+
+void tls_offload_card_flush(struct tls_offload *o)
+{
+	if (tls_offload_is_card(o))
+		tls_card_ring(tls_card(o));
+}
+
 bool tls_card_submit(struct tls_card_req *r)
 {
 	struct tls_offload_card *c = r->owner;
 	int ret = tc_pool_submit(c->pool, &r->job);
 
 	if (ret == -EAGAIN) {
-		/* Every usable card is full: reap, then try once more. */
+		/* Every usable card is full (maybe with jobs parked contexts
+		 * queued for this pass's doorbell): ring, reap, retry once. */
+		tls_card_ring(c);
+		c->cnt->doorbells++;
 		tc_pool_poll(c->pool, UINT32_MAX);
 		ret = tc_pool_submit(c->pool, &r->job);
 	}
+	if (ret == 0 && c->have_parker && c->parker.self(c->parker.arg) &&
+	    c->nunrung < TLS_CARD_NSCRATCH)
+		c->unrung[c->nunrung++] = r;
 	return ret == 0;
+}
+
+/* The running parkable context, or NULL: wait synchronously. */
+static void *tls_card_self(struct tls_offload_card *c)
+{
+	return c->have_parker ? c->parker.self(c->parker.arg) : NULL;
 }
 
 void tls_card_wait(struct tls_offload_card *c, struct tls_card_req **r,
                    size_t n, bool *ok)
 {
 	uint64_t deadline = tc_now_ns() + (uint64_t)c->opts.wait_ms * 1000000u;
+	void *self = tls_card_self(c);
 	size_t left = n;
 
-	tc_pool_flush(c->pool);
-	c->cnt->doorbells++;
-	c->cnt->sync_waits++;
+	if (self) {
+		/* The event loop rings the doorbells once per pass. */
+		c->cnt->parks++;
+		for (size_t i = 0; i < n; i++)
+			if (r[i])
+				r[i]->waiter = self;
+	} else {
+		tls_card_ring(c);
+		c->cnt->doorbells++;
+		c->cnt->sync_waits++;
+	}
 	for (;;) {
 		left = 0;
 		for (size_t i = 0; i < n; i++)
 			left += r[i] && !r[i]->done;
 		if (!left || tc_now_ns() >= deadline)
 			break;
-		/* poll(2) on the cards' eventfds: no busy spin. */
-		tc_pool_wait(c->pool, TLS_CARD_POLL_MS);
+		if (self && tls_card_self(c) == self) {
+			c->parker.park(c->parker.arg, self, deadline);
+			c->cnt->resumes++;
+		} else {
+			if (self) {
+				/* The parker went away (exit): what was
+				 * queued still needs its doorbell. */
+				tls_card_ring(c);
+				self = NULL;
+			}
+			/* poll(2) on the cards' eventfds: no busy spin. */
+			tc_pool_wait(c->pool, TLS_CARD_POLL_MS);
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (r[i])
+			r[i]->waiter = NULL;
 		ok[i] = r[i] && r[i]->done && r[i]->job.status == TC_STS_OK;
 		if (r[i] && !r[i]->done) {
 			/* The pool still owns the job: free it when it ends. */
@@ -119,6 +175,18 @@ void tls_card_wait(struct tls_offload_card *c, struct tls_card_req **r,
 			c->cnt->abandoned++;
 		}
 	}
+}
+
+void tls_offload_card_set_parker(struct tls_offload *o,
+                                 const struct tls_card_parker *p)
+{
+	struct tls_offload_card *c = tls_card(o);
+
+	if (!tls_offload_is_card(o))
+		return;
+	c->have_parker = p != NULL;
+	if (p)
+		c->parker = *p;
 }
 
 /* The pool's expected completion for a class: the best usable card's

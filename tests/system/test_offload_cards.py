@@ -247,11 +247,6 @@ def test_faults_error_card_and_stalled_card(card_daemon):
     assert split["sign"][0] > 0
 
 
-@pytest.mark.skip(reason=(
-    "not yet true, issue 5 open: card calls are synchronous "
-    "(docs/offload.md), one job in flight at a time, so least-ECT sees empty "
-    "queues and cannot share by capacity; the pool itself does "
-    "(tests/system/test_balance.py)"))
 def test_unequal_cards_share_follows_capacity(card_daemon):
     d = card_daemon("--cards", "sim:3", "--offload-always", "--sim-spec",
                     "0:pke_ops=300", "--sim-spec", "1:pke_ops=600",
@@ -263,3 +258,34 @@ def test_unequal_cards_share_follows_capacity(card_daemon):
     # The 4x card does the most PKE work and the 1x card the least.
     assert pke[2] >= pke[1] >= pke[0], pke
     assert pke[2] > pke[0], pke
+
+
+def offload_totals(d):
+    """The "offload: ..." line's counters (after stop_and_stats)."""
+    for line in d.lines:
+        m = re.search(r"offload: (fallbacks=.*)", line)
+        if m:
+            return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)",
+                                                     m.group(1))}
+    return {}
+
+
+def test_jobs_of_many_connections_in_flight(card_daemon):
+    """Parked connections: under concurrent clients several jobs are in
+    flight on one card at once, doorbells ring per pass (not per job) and
+    nothing waits synchronously."""
+    d = card_daemon("--cards", "sim:2", "--offload-always", "--sim-spec",
+                    "pke_ops=500")
+    assert run_clients(d.port, [(1000, V13)] * 60 + [(1000, V12)] * 30,
+                       30, 120) == []
+    cards, _ = stop_and_stats(d)
+    tot = offload_totals(d)
+    assert max(c["max_inflight"] for c in cards.values()) > 1, cards
+    assert tot["max_parked"] > 1, tot
+    assert tot["parks"] > 0 and tot["resumes"] >= tot["parks"], tot
+    assert tot["sync_waits"] == 0, tot
+    jobs = sum(c["submitted"] for c in cards.values())
+    # One doorbell per pass for every job that pass collected.
+    assert tot["doorbells"] < jobs, (tot, jobs)
+    for i, c in cards.items():
+        assert c["submitted"] == c["completed"] + c["inflight"], (i, c)
