@@ -71,6 +71,35 @@ static void tlsd_async_sync_fds(struct tlsd_async *a)
 	a->nfds = n;
 }
 
+/* Doorbells rung so far, over every card. */
+static uint64_t tlsd_async_doorbells(const struct tlsd_async *a)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < a->cards->ndevs; i++) {
+		struct tc_pool_card_stats st;
+
+		if (!tc_pool_card_stats(a->cards->pool, i, &st))
+			n += st.qp.doorbells;
+	}
+	return n;
+}
+
+/* After the flush: the most jobs in flight per card and parked at once. */
+static void tlsd_async_sample(struct tlsd_async *a)
+{
+	for (unsigned i = 0; i < a->cards->ndevs && i < TLSD_MAX_CARDS; i++) {
+		struct tc_pool_card_stats st;
+
+		if (tc_pool_card_stats(a->cards->pool, i, &st))
+			continue;
+		if (st.qp.inflight > a->cards->max_inflight[i])
+			a->cards->max_inflight[i] = st.qp.inflight;
+	}
+	a->cards->max_parked = a->sched.max_parked;
+	a->cards->parked_now = a->sched.nparked;
+}
+
 void tlsd_async_init(struct tlsd_async *a, struct tlsd_cards *cards,
                      struct tls_offload *off, int epfd)
 {
@@ -81,10 +110,10 @@ void tlsd_async_init(struct tlsd_async *a, struct tlsd_cards *cards,
 
 	memset(a, 0, sizeof(*a));
 	a->epfd = epfd;
-	if (!cards || !tls_offload_is_card(off))
-		return;
 	a->cards = cards;
 	a->off = off;
+	if (!cards || !tls_offload_is_card(off))
+		return;
 	a->src.on_event = tlsd_async_on_event;
 	a->on = true;
 	tls_offload_card_set_parker(off, &p);
@@ -102,38 +131,31 @@ void tlsd_async_pass(struct tlsd_async *a)
 {
 	struct tlsd_offload_counters *k;
 	struct tc_pool *pool;
-	uint64_t before = 0, after = 0;
+	uint64_t before, after;
 
-	if (!a->on)
+	if (!a->on) {
+		tlsd_cards_pass(a->cards, a->off);
 		return;
+	}
 	pool = a->cards->pool;
 	k = &a->cards->counters;
-	/* Completions of this pass wake their tasks, which run now and may
-	 * queue their next jobs for the same doorbell. */
+	/* Reap (and run the pool's timeouts, failover and probes): each
+	 * completion wakes its task, which runs now and may queue its next
+	 * job for this pass's doorbell. */
 	tc_pool_poll(pool, UINT32_MAX);
 	tlsd_sched_resume(&a->sched, tc_now_ns());
-	for (unsigned i = 0; i < a->cards->ndevs; i++) {
-		struct tc_pool_card_stats st;
-
-		if (!tc_pool_card_stats(pool, i, &st))
-			before += st.qp.doorbells;
-	}
+	/* A card that reset lost its blob store: load it again. */
+	tls_offload_card_refresh(a->off);
+	before = tlsd_async_doorbells(a);
+	/* The pass's one flush: a doorbell per card with new jobs (the
+	 * tasks' jobs, key evictions of connections closed, retries). */
 	tls_offload_card_flush(a->off);
-	for (unsigned i = 0; i < a->cards->ndevs; i++) {
-		struct tc_pool_card_stats st;
-
-		if (tc_pool_card_stats(pool, i, &st))
-			continue;
-		after += st.qp.doorbells;
-		if (st.qp.inflight > a->cards->max_inflight[i])
-			a->cards->max_inflight[i] = st.qp.inflight;
-	}
+	after = tlsd_async_doorbells(a);
 	if (after != before) {
 		k->doorbells++;
 		k->passes++;
 	}
-	if (a->sched.max_parked > a->cards->max_parked)
-		a->cards->max_parked = a->sched.max_parked;
+	tlsd_async_sample(a);
 	tlsd_async_sync_fds(a);
 }
 
@@ -142,7 +164,7 @@ int tlsd_async_timeout(struct tlsd_async *a, int idle_ms)
 	int t;
 
 	if (!a->on)
-		return idle_ms;
+		return tlsd_cards_sleep_ms(a->cards, idle_ms);
 	t = tlsd_sched_timeout(&a->sched, tc_now_ns(), TLSD_ASYNC_TICK_MS);
 	if (t < 0 && tc_pool_inflight(a->cards->pool))
 		t = TLSD_ASYNC_TICK_MS; /* an abandoned job: still reap it */

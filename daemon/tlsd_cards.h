@@ -26,6 +26,7 @@ struct tlsd_cards {
 	 * connections parked on card jobs at once (tlsd_async.c). */
 	unsigned max_inflight[TLSD_MAX_CARDS];
 	unsigned max_parked;
+	unsigned parked_now; /* connections parked after the last pass */
 };
 
 /*

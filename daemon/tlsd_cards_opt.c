@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * tlscardd's card options and start-up: --cards, --sim-spec, --fault,
- * --offload-budget-us, --offload-always; the card offload backend over
+ * --offload-budget-us, --offload-always, --key-move-margin; the card offload backend over
  * the opened cards, the certificate keys in pool slots and the M2
  * Certificate messages in the cards' blob stores; the per-pass hook and
  * the exit statistics.
@@ -58,6 +58,19 @@ int tlsd_cards_parse_opt(const char *name, const char *arg,
 		}
 		o->budget_us = (uint32_t)v;
 		o->budget_us_set = true;
+		return 0;
+	}
+	if (!strcmp(name, "key-move-margin")) {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (*arg < '0' || *arg > '9' || *end || v > 65536) {
+			tlsd_log("--key-move-margin %s: expected 0..65536",
+			         arg);
+			return -1;
+		}
+		o->key_move_margin = (unsigned)v;
+		o->key_move_margin_set = true;
 		return 0;
 	}
 	o->offload_always = true;
@@ -137,6 +150,9 @@ int tlsd_cards_offload(struct tlsd_options *o, struct tls_offload **off)
 			return 2;
 		}
 	}
+	if (o->key_move_margin_set)
+		tc_pool_set_key_move_margin(o->card_set->pool,
+		                            o->key_move_margin);
 	copts.budget_ns =
 	    1000.0 * (o->budget_us_set ? o->budget_us : TLSD_BUDGET_US_DEFAULT);
 	copts.always = o->offload_always;

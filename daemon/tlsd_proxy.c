@@ -551,7 +551,8 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 				tlsd_serve(&d, c);
 		}
 		/* Resume connections whose card jobs completed, then one
-		 * doorbell per card for every job this pass collected. */
+		 * doorbell per card for every job this pass collected (and
+		 * the cards' health work). */
 		tlsd_async_pass(&d.as);
 		/* Only now can closed connections be reused. */
 		while (d.closing) {
@@ -565,7 +566,6 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 			tlsd_log("ticket key rotation failed: %s",
 			         tls_error_message(tls_error_last()));
 		tlsd_observe_tick(&obs);
-		tlsd_cards_pass(opt->card_set, cfg->off);
 	}
 	tlsd_async_fini(&d.as);
 	tlsd_metrics_close(&metrics);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tlsd_task.h"
+#include "tlsd_task_san.h"
 
 #define TLSD_TASK_STACK (256u * 1024u)
 
@@ -21,10 +22,15 @@ static void tlsd_task_entry(void)
 	struct tlsd_sched *s = tlsd_task_sched;
 	struct tlsd_task *t = s->current;
 
+	/* Switched in from the loop: learn its stack for the way back. */
+	tlsd_san_finish_switch(NULL, &s->loop_bottom, &s->loop_size);
 	t->fn(t->arg);
 	t->active = false;
 	s->current = NULL;
-	/* uc_link returns to the loop's context. */
+	/* uc_link returns to the loop's context; this run's frames end
+	 * (NULL: ASan may drop the task's fake stack). */
+	tlsd_san_start_switch(NULL, s->loop_bottom, s->loop_size);
+	tlsd_san_fiber_switch(s->tsan_loop);
 }
 
 static int tlsd_task_stack(struct tlsd_task *t)
@@ -43,6 +49,7 @@ static int tlsd_task_stack(struct tlsd_task *t)
 	mprotect(p, (size_t)page, PROT_NONE);
 	t->stack = p;
 	t->stack_len = TLSD_TASK_STACK;
+	t->tsan_fiber = tlsd_san_fiber_create();
 	return 0;
 }
 
@@ -51,7 +58,12 @@ static void tlsd_task_enter(struct tlsd_sched *s, struct tlsd_task *t)
 {
 	tlsd_task_sched = s;
 	s->current = t;
+	if (!s->tsan_loop)
+		s->tsan_loop = tlsd_san_fiber_current();
+	tlsd_san_start_switch(&s->asan_fake, t->stack, t->stack_len);
+	tlsd_san_fiber_switch(t->tsan_fiber);
 	swapcontext(&s->loop, &t->uc);
+	tlsd_san_finish_switch(s->asan_fake, NULL, NULL);
 	s->current = NULL;
 }
 
@@ -81,6 +93,8 @@ void tlsd_task_free(struct tlsd_task *t)
 	if (t->stack)
 		munmap(t->stack, t->stack_len);
 	t->stack = NULL;
+	tlsd_san_fiber_destroy(t->tsan_fiber);
+	t->tsan_fiber = NULL;
 }
 
 void tlsd_task_park(struct tlsd_sched *s, struct tlsd_task *t,
@@ -95,7 +109,10 @@ void tlsd_task_park(struct tlsd_sched *s, struct tlsd_task *t,
 	if (++s->nparked > s->max_parked)
 		s->max_parked = s->nparked;
 	/* Back to the loop; tlsd_sched_resume switches here again. */
+	tlsd_san_start_switch(&t->asan_fake, s->loop_bottom, s->loop_size);
+	tlsd_san_fiber_switch(s->tsan_loop);
 	swapcontext(&t->uc, &s->loop);
+	tlsd_san_finish_switch(t->asan_fake, NULL, NULL);
 }
 
 void tlsd_task_wake(struct tlsd_sched *s, struct tlsd_task *t)

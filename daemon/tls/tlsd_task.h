@@ -30,6 +30,10 @@ struct tlsd_task {
 	bool runnable; /* woken: resume it in the next pass */
 	uint64_t deadline_ns;
 	struct tlsd_task *next;
+	/* Sanitizer state (tlsd_task_san.h): ASan's fake stack while
+	 * switched out, the TSan fiber; NULL without sanitizers. */
+	void *asan_fake;
+	void *tsan_fiber;
 };
 
 struct tlsd_sched {
@@ -39,6 +43,11 @@ struct tlsd_sched {
 	unsigned nparked, nrunnable;
 	unsigned max_parked; /* most tasks parked at once */
 	uint64_t parks, resumes;
+	/* The loop's side for the sanitizers: its stack and fiber. */
+	void *asan_fake;
+	const void *loop_bottom;
+	size_t loop_size;
+	void *tsan_loop;
 };
 
 /* Run fn(arg) as t until it returns or parks.  0, or -errno when no stack

@@ -34,7 +34,8 @@ PER_VERSION = {"tls1.2": INT, "tls1.3": INT}
 CLASS = {"jobs": INT, "ewma_ns": INT, "p50_ns": INT, "p99_ns": INT}
 CARD = {
     "index": INT, "name": STR, "backend": ("enum", {"sim", "vfio"}),
-    "state": STATE, "inflight": INT, "submitted": INT, "completed": INT,
+    "state": STATE, "inflight": INT, "max_inflight": INT,
+    "submitted": INT, "completed": INT,
     "errors": INT, "resets": INT, "quarantines": INT, "doorbells": INT,
     "interrupts": INT, "engines": INT, "busy_ns": INT,
     "utilization": FRACTION,
@@ -56,6 +57,7 @@ STATS = {
              "by_op": {k: {"card": INT, "cpu": INT}
                        for k in ("ecdh", "sign", "digest", "aead")}},
     "key_moves": INT,
+    "parked": {"total": INT, "now": INT, "max": INT},
     "bytes": {"in": INT, "out": INT},
     "records": {"in": INT, "out": INT},
     "cards": ("list", CARD_WITH_CLASSES),
@@ -427,7 +429,8 @@ def test_tables(daemon, ctl):
         assert re.search(r"^%s +\S" % label, s.stdout, re.M), label
     cards = table_block(s.stdout, "CARD  NAME")
     assert len(cards) == 4
-    assert_aligned(cards, {"CARD", "INFLIGHT", "SUBMITTED", "COMPLETED",
+    assert_aligned(cards, {"CARD", "INFLIGHT", "MAXINFL", "SUBMITTED",
+                           "COMPLETED",
                            "ERRORS", "RESETS", "DOORBELLS", "IRQS",
                            "JOBS/S", "UTIL"})
     ops = table_block(s.stdout, "OP ")
