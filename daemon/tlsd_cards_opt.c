@@ -200,13 +200,13 @@ void tlsd_cards_pass(struct tlsd_cards *c, struct tls_offload *off)
 {
 	if (!c)
 		return;
-	/* Jobs queued during this pass (e.g. key evictions at close) go
-	 * out with one doorbell per card. */
-	tc_pool_flush(c->pool);
 	/* Health: timeouts, quarantine probes, late completions. */
 	tc_pool_poll(c->pool, UINT32_MAX);
 	/* A card that reset lost its blob store: load it again. */
 	tls_offload_card_refresh(off);
+	/* Jobs queued during this pass (key evictions at close, the pool's
+	 * re-runs: caller_flushes) go out with one doorbell per card. */
+	tc_pool_flush(c->pool);
 }
 
 int tlsd_cards_sleep_ms(struct tlsd_cards *c, int idle_ms)

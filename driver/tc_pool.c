@@ -383,8 +383,9 @@ unsigned tc_pool_poll(struct tc_pool *pool, unsigned max)
 			tc_pool_keys_run_evicts(pool, card);
 	}
 	/* What the pool queued itself (re-runs, probes, evictions) goes out
-	 * now; the caller's own batches wait for its tc_pool_flush(). */
-	for (i = 0; i < pool->ncards; i++) {
+	 * now; the caller's own batches wait for its tc_pool_flush().  With
+	 * caller_flushes everything waits for the caller's one doorbell. */
+	for (i = 0; i < pool->ncards && !pool->opts.caller_flushes; i++) {
 		if (pool->cards[i]->touched) {
 			pool->cards[i]->touched = false;
 			tc_qp_flush(pool->cards[i]->qp);

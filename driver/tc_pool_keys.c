@@ -281,7 +281,8 @@ void tc_pool_key_destroy(struct tc_pool *pool, uint32_t slot)
 		}
 	}
 	tc_pool_key_maybe_free(pool, k);
-	tc_pool_flush(pool);
+	if (!pool->opts.caller_flushes)
+		tc_pool_flush(pool);
 }
 
 void tc_pool_keys_free_all(struct tc_pool *pool)

@@ -193,6 +193,11 @@ struct tc_pool_opts {
 	 * that card holds more than this many jobs beyond the least loaded
 	 * other card; then it goes elsewhere and the keys move. */
 	unsigned key_move_margin;
+	/* The caller rings every doorbell (tc_pool_flush once per pass of
+	 * its loop, after each tc_pool_poll/tc_pool_wait): the pool then
+	 * never flushes by itself, not for its own re-runs, probes and
+	 * key evictions either, so they share the caller's doorbell. */
+	bool caller_flushes;
 };
 void tc_pool_opts_default(struct tc_pool_opts *o);
 

@@ -160,8 +160,11 @@ void tls_card_wait(struct tls_offload_card *c, struct tls_card_req **r,
 				tls_card_ring(c);
 				self = NULL;
 			}
-			/* poll(2) on the cards' eventfds: no busy spin. */
+			/* poll(2) on the cards' eventfds: no busy spin.
+			 * The pool leaves its re-runs to our doorbell
+			 * (caller_flushes). */
 			tc_pool_wait(c->pool, TLS_CARD_POLL_MS);
+			tc_pool_flush(c->pool);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -369,8 +372,10 @@ static void tls_card_destroy(struct tls_offload *o)
 	struct tls_offload_card *c = tls_card(o);
 
 	/* Jobs still in flight complete (aborted) into their requests. */
-	for (unsigned i = 0; i < 100 && tc_pool_inflight(c->pool); i++)
+	for (unsigned i = 0; i < 100 && tc_pool_inflight(c->pool); i++) {
+		tc_pool_flush(c->pool);
 		tc_pool_wait(c->pool, TLS_CARD_POLL_MS);
+	}
 	for (unsigned i = 0; i < c->npkeys; i++)
 		tc_pool_key_destroy(c->pool, c->pkeys[i].slot);
 	tls_card_blobs_free(c);
