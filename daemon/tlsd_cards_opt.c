@@ -256,7 +256,7 @@ void tlsd_cards_print_stats(const struct tlsd_cards *c)
 	tlsd_log(
 	    "offload: fallbacks=%llu key_loads=%llu digest_jobs=%llu "
 	    "batches=%llu records=%llu doorbells=%llu sync_waits=%llu "
-	    "blob_loads=%llu blob_refs=%llu bounce_bytes=%llu "
+	    "blob_loads=%llu blob_refs=%llu bounce_bytes=%llu dma_bufs=%llu "
 	    "abandoned=%llu passes=%llu parks=%llu resumes=%llu "
 	    "max_parked=%u",
 	    (unsigned long long)k->cpu_fallbacks, (unsigned long long)key_loads,
@@ -265,7 +265,7 @@ void tlsd_cards_print_stats(const struct tlsd_cards *c)
 	    (unsigned long long)k->sync_waits,
 	    (unsigned long long)k->blob_loads, (unsigned long long)k->blob_refs,
 	    (unsigned long long)k->bounce_bytes,
-	    (unsigned long long)k->abandoned, (unsigned long long)k->passes,
-	    (unsigned long long)k->parks, (unsigned long long)k->resumes,
-	    c->max_parked);
+	    (unsigned long long)k->dma_bufs, (unsigned long long)k->abandoned,
+	    (unsigned long long)k->passes, (unsigned long long)k->parks,
+	    (unsigned long long)k->resumes, c->max_parked);
 }

@@ -385,6 +385,41 @@ static void tls_card_destroy(struct tls_offload *o)
 	free(c);
 }
 
+/*
+ * Connection buffers in DMA memory (issue 5 item 1): records and received
+ * handshake messages live where the card reads and writes them, so the
+ * AEAD path and the digest scatter list map them in place instead of
+ * copying into request scratch (tls_card_req_map, bounce_bytes).  Each
+ * buffer is its own mapping, with its descriptor in a header in front.
+ */
+#define TLS_CARD_BUF_HDR 64u
+_Static_assert(sizeof(struct tc_dma_buf) <= TLS_CARD_BUF_HDR,
+               "the DMA descriptor must fit the buffer header");
+
+static void *tls_card_buf_alloc(struct tls_offload *o, size_t len)
+{
+	struct tls_offload_card *c = tls_card(o);
+	struct tc_dma_buf b;
+
+	if (tc_dma_alloc(c->ctx, TLS_CARD_BUF_HDR + len, &b))
+		return NULL;
+	memcpy(b.va, &b, sizeof(b));
+	c->cnt->dma_bufs++;
+	return (uint8_t *)b.va + TLS_CARD_BUF_HDR;
+}
+
+static void tls_card_buf_free(struct tls_offload *o, void *p)
+{
+	struct tls_offload_card *c = tls_card(o);
+	struct tc_dma_buf b;
+
+	if (!p)
+		return;
+	memcpy(&b, (uint8_t *)p - TLS_CARD_BUF_HDR, sizeof(b));
+	tc_dma_free(c->ctx, &b);
+	c->cnt->dma_bufs--;
+}
+
 static const struct tls_offload_ops tls_card_ops = {
     .name = "card",
     .destroy = tls_card_destroy,
@@ -408,6 +443,8 @@ static const struct tls_offload_ops tls_card_ops = {
     .aead_seal = tls_card_aead_seal,
     .aead_open = tls_card_aead_open,
     .aead_batch = tls_card_aead_batch,
+    .buf_alloc = tls_card_buf_alloc,
+    .buf_free = tls_card_buf_free,
 };
 
 bool tls_offload_is_card(const struct tls_offload *o)

@@ -56,6 +56,7 @@ struct tlsd_offload_counters {
 	uint64_t resumes;       /* parked contexts resumed */
 	uint64_t blob_loads;    /* BLOB_LOAD jobs (start + after resets) */
 	uint64_t bounce_bytes;  /* copied into DMA scratch (non-DMA input) */
+	uint64_t dma_bufs;      /* connection buffers in DMA memory now */
 	uint64_t blob_refs;     /* digest segments read from a card blob */
 	uint64_t abandoned;     /* jobs past the wait deadline: CPU redid */
 };

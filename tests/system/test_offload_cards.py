@@ -299,6 +299,9 @@ def test_jobs_of_many_connections_in_flight(card_daemon):
     assert tot["max_parked"] > 1, tot
     assert tot["parks"] > 0 and tot["resumes"] >= tot["parks"], tot
     assert tot["sync_waits"] == 0, tot
+    # Connection buffers are DMA memory (two per connection object, still
+    # held when the exit statistics are printed).
+    assert tot["dma_bufs"] >= 2, tot
     jobs = sum(c["submitted"] for c in cards.values())
     # One doorbell per pass for every job that pass collected.
     assert tot["doorbells"] < jobs, (tot, jobs)
