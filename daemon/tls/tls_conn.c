@@ -27,21 +27,29 @@ static void tls_conn_bufs_free(struct tls_conn *c)
 	c->buf_owner = NULL;
 }
 
+/* Who allocates a connection's buffers: a backend with an allocator,
+ * or NULL for malloc (so freeing them never needs a backend that may be
+ * gone by then). */
+static struct tls_offload *tls_conn_buf_source(struct tls_offload *o)
+{
+	return o && o->ops->buf_alloc ? o : NULL;
+}
+
 tls_result tls_conn_init_server(struct tls_conn *c, struct tls_config *cfg)
 {
 	uint8_t *in = c->in, *out = c->out;
-	struct tls_offload *owner = c->buf_owner;
+	struct tls_offload *owner = tls_conn_buf_source(cfg->off);
 
-	if (owner != cfg->off && (in || out)) {
+	if (c->buf_owner != owner && (in || out)) {
 		tls_conn_bufs_free(c);
 		in = out = NULL;
 	}
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
 	c->off = cfg->off;
-	c->buf_owner = cfg->off;
-	c->in = in ? in : tls_offload_buf_alloc(cfg->off, TLS_IN_CAP);
-	c->out = out ? out : tls_offload_buf_alloc(cfg->off, TLS_OUT_CAP);
+	c->buf_owner = owner;
+	c->in = in ? in : tls_offload_buf_alloc(owner, TLS_IN_CAP);
+	c->out = out ? out : tls_offload_buf_alloc(owner, TLS_OUT_CAP);
 	c->hs = calloc(1, sizeof(*c->hs));
 	TLS_ENSURE(c->in && c->out && c->hs, TLS_ERR_NOMEM);
 	c->state = TLS_ST_SERVER_START;
