@@ -130,7 +130,7 @@ test-asan:
 	  scripts/run-unit.sh build/asan/tests asan
 
 # TSan covers the threaded parts: the model's engines and the sim driver.
-TSAN_TESTS ?= model iova queue irq engine timing fault reset driver_sim pool qp op_aead keystore
+TSAN_TESTS ?= model iova queue irq engine timing fault reset driver_sim pool qp op_aead keystore tlsd_task pool_sched
 test-tsan:
 	$(MAKE) BUILD=build/tsan OPT=-O1 \
 	  EXTRA_CFLAGS="-fsanitize=thread -fno-omit-frame-pointer" \

@@ -44,6 +44,8 @@ struct tlsd_options {
 	uint32_t budget_us; /* --offload-budget-us */
 	bool budget_us_set;
 	bool offload_always;
+	unsigned key_move_margin; /* --key-move-margin */
+	bool key_move_margin_set;
 	/* opened in main() from --cards; NULL for none (tlsd_cards.h) */
 	struct tlsd_cards *card_set;
 };

@@ -22,6 +22,7 @@
 
 #define TLSD_KNOBS_MAX       512
 #define TLSD_CARD_TIMEOUT_MS 300
+#define TLSD_CARD_DEPTH_LOG2 10 /* 1024 entries per card ring */
 
 /* Accept DDDD:BB:DD.F or BB:DD.F in hex; write the long form. */
 static int tlsd_parse_bdf(const char *s, size_t n, char *out, size_t len)
@@ -229,9 +230,15 @@ int tlsd_cards_open(const char *spec, const char *sim_spec,
 		goto fail;
 	}
 	tc_pool_opts_default(&popts);
-	/* A stalled card holds up the (synchronous) offload call that waits
-	 * on it: give up on it sooner than the driver's default. */
+	/* A stalled card holds up the connections parked on it: give up on
+	 * it sooner than the driver's default. */
 	popts.timeout_ms = TLSD_CARD_TIMEOUT_MS;
+	/* Hundreds of parked connections' jobs queue for one pass: a ring
+	 * that fills forces an early doorbell (tls_card_submit). */
+	popts.depth_log2 = TLSD_CARD_DEPTH_LOG2;
+	/* One doorbell per card per pass (tlsd_async_pass), evictions and
+	 * re-runs included. */
+	popts.caller_flushes = true;
 	ret = tc_pool_create(c->ctx, &popts, &c->pool);
 	if (ret) {
 		tlsd_log("card pool: %s", strerror(-ret));

@@ -22,6 +22,11 @@ struct tlsd_cards {
 	unsigned ndevs;
 	struct tc_pool *pool;
 	struct tlsd_offload_counters counters;
+	/* Jobs in flight per card, most seen after a pass's flush, and most
+	 * connections parked on card jobs at once (tlsd_async.c). */
+	unsigned max_inflight[TLSD_MAX_CARDS];
+	unsigned max_parked;
+	unsigned parked_now; /* connections parked after the last pass */
 };
 
 /*

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * tlscardd's card options and start-up: --cards, --sim-spec, --fault,
- * --offload-budget-us, --offload-always; the card offload backend over
+ * --offload-budget-us, --offload-always, --key-move-margin; the card offload backend over
  * the opened cards, the certificate keys in pool slots and the M2
  * Certificate messages in the cards' blob stores; the per-pass hook and
  * the exit statistics.
@@ -58,6 +58,19 @@ int tlsd_cards_parse_opt(const char *name, const char *arg,
 		}
 		o->budget_us = (uint32_t)v;
 		o->budget_us_set = true;
+		return 0;
+	}
+	if (!strcmp(name, "key-move-margin")) {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (*arg < '0' || *arg > '9' || *end || v > 65536) {
+			tlsd_log("--key-move-margin %s: expected 0..65536",
+			         arg);
+			return -1;
+		}
+		o->key_move_margin = (unsigned)v;
+		o->key_move_margin_set = true;
 		return 0;
 	}
 	o->offload_always = true;
@@ -137,6 +150,9 @@ int tlsd_cards_offload(struct tlsd_options *o, struct tls_offload **off)
 			return 2;
 		}
 	}
+	if (o->key_move_margin_set)
+		tc_pool_set_key_move_margin(o->card_set->pool,
+		                            o->key_move_margin);
 	copts.budget_ns =
 	    1000.0 * (o->budget_us_set ? o->budget_us : TLSD_BUDGET_US_DEFAULT);
 	copts.always = o->offload_always;
@@ -184,13 +200,13 @@ void tlsd_cards_pass(struct tlsd_cards *c, struct tls_offload *off)
 {
 	if (!c)
 		return;
-	/* Jobs queued during this pass (e.g. key evictions at close) go
-	 * out with one doorbell per card. */
-	tc_pool_flush(c->pool);
 	/* Health: timeouts, quarantine probes, late completions. */
 	tc_pool_poll(c->pool, UINT32_MAX);
 	/* A card that reset lost its blob store: load it again. */
 	tls_offload_card_refresh(off);
+	/* Jobs queued during this pass (key evictions at close, the pool's
+	 * re-runs: caller_flushes) go out with one doorbell per card. */
+	tc_pool_flush(c->pool);
 }
 
 int tlsd_cards_sleep_ms(struct tlsd_cards *c, int idle_ms)
@@ -218,7 +234,7 @@ void tlsd_cards_print_stats(const struct tlsd_cards *c)
 		         "completed=%llu errors=%llu inflight=%u "
 		         "doorbells=%llu quarantines=%llu resets=%llu "
 		         "retried_away=%llu key_loads=%llu digest=%llu "
-		         "aead=%llu pke=%llu",
+		         "aead=%llu pke=%llu max_inflight=%u",
 		         i, st.name, (int)st.state,
 		         (unsigned long long)st.qp.submitted,
 		         (unsigned long long)st.qp.completed,
@@ -230,7 +246,8 @@ void tlsd_cards_print_stats(const struct tlsd_cards *c)
 		         (unsigned long long)st.key_loads,
 		         (unsigned long long)st.class_jobs[TC_CLASS_DIGEST],
 		         (unsigned long long)st.class_jobs[TC_CLASS_AEAD],
-		         (unsigned long long)st.class_jobs[TC_CLASS_PKE]);
+		         (unsigned long long)st.class_jobs[TC_CLASS_PKE],
+		         c->max_inflight[i]);
 	}
 	for (unsigned i = 0; i < TLSD_OP_COUNT; i++)
 		tlsd_log("offload %s: card=%llu cpu=%llu", ops[i],
@@ -239,13 +256,16 @@ void tlsd_cards_print_stats(const struct tlsd_cards *c)
 	tlsd_log(
 	    "offload: fallbacks=%llu key_loads=%llu digest_jobs=%llu "
 	    "batches=%llu records=%llu doorbells=%llu sync_waits=%llu "
-	    "blob_loads=%llu blob_refs=%llu bounce_bytes=%llu "
-	    "abandoned=%llu",
+	    "blob_loads=%llu blob_refs=%llu bounce_bytes=%llu dma_bufs=%llu "
+	    "abandoned=%llu passes=%llu parks=%llu resumes=%llu "
+	    "max_parked=%u",
 	    (unsigned long long)k->cpu_fallbacks, (unsigned long long)key_loads,
 	    (unsigned long long)k->digest_calls, (unsigned long long)k->batches,
 	    (unsigned long long)k->records, (unsigned long long)k->doorbells,
 	    (unsigned long long)k->sync_waits,
 	    (unsigned long long)k->blob_loads, (unsigned long long)k->blob_refs,
 	    (unsigned long long)k->bounce_bytes,
-	    (unsigned long long)k->abandoned);
+	    (unsigned long long)k->dma_bufs, (unsigned long long)k->abandoned,
+	    (unsigned long long)k->passes, (unsigned long long)k->parks,
+	    (unsigned long long)k->resumes, c->max_parked);
 }

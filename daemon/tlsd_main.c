@@ -70,6 +70,11 @@ static void tlsd_usage(FILE *f)
 	    "  --offload-budget-us N  latency a card job may add over the\n"
 	    "                       CPU's measured cost (default 200)\n"
 	    "  --offload-always     every eligible op on the cards\n"
+	    "  --key-move-margin N  a connection's records leave the card\n"
+	    "                       holding its keys only when that card's\n"
+	    "                       queue exceeds another's by over N jobs\n"
+	    "                       (default 8; the keys move, counted in\n"
+	    "                       key_moves)\n"
 	    "  --control PATH       control socket for tlscardctl (mode 0600;\n"
 	    "                       \"none\" for no socket; default below)\n"
 	    "  --metrics ADDR:PORT  serve Prometheus metrics at /metrics\n"
@@ -152,6 +157,7 @@ enum {
 	OPT_FAULT,
 	OPT_BUDGET,
 	OPT_OFFLOAD_ALWAYS,
+	OPT_KEY_MOVE_MARGIN,
 };
 
 static const struct option tlsd_longopts[] = {
@@ -174,6 +180,7 @@ static const struct option tlsd_longopts[] = {
     {"fault", required_argument, NULL, OPT_FAULT},
     {"offload-budget-us", required_argument, NULL, OPT_BUDGET},
     {"offload-always", no_argument, NULL, OPT_OFFLOAD_ALWAYS},
+    {"key-move-margin", required_argument, NULL, OPT_KEY_MOVE_MARGIN},
     {NULL, 0, NULL, 0},
 };
 
@@ -229,12 +236,14 @@ static int tlsd_parse_args(int argc, char **argv, struct tlsd_options *o)
 		case OPT_FAULT:
 		case OPT_BUDGET:
 		case OPT_OFFLOAD_ALWAYS:
+		case OPT_KEY_MOVE_MARGIN:
 			if (tlsd_cards_parse_opt(
 			        opt == OPT_CARDS      ? "cards"
 			        : opt == OPT_SIM_SPEC ? "sim-spec"
 			        : opt == OPT_FAULT    ? "fault"
 			        : opt == OPT_BUDGET   ? "offload-budget-us"
-			                              : "offload-always",
+			        : opt == OPT_KEY_MOVE_MARGIN ? "key-move-margin"
+			                                     : "offload-always",
 			        optarg, o))
 				return EXIT_USAGE;
 			break;

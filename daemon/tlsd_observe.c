@@ -129,11 +129,13 @@ static void tlsd_observe_card(struct tlsd_observe *o, unsigned i,
 	         tc_dev_info(dev)->backend);
 	c->state = ps.state;
 	c->inflight = ps.qp.inflight;
+	c->max_inflight = i < TLSD_MAX_CARDS ? o->cards->max_inflight[i] : 0;
 	c->submitted = ps.qp.submitted;
 	c->completed = ps.qp.completed;
 	c->errors = ps.qp.errors;
 	c->resets = ps.resets;
 	c->quarantines = ps.quarantines;
+	c->key_moves = ps.key_moves;
 	c->doorbells = ps.qp.doorbells;
 	c->interrupts = ps.qp.irqs;
 	c->engines = tc_dev_info(dev)->nengines;
@@ -187,11 +189,16 @@ void tlsd_observe_snapshot(struct tlsd_observe *o, struct tlsd_snapshot *s)
 	}
 	if (oc) {
 		s->cpu_fallbacks = oc->cpu_fallbacks;
-		s->key_moves = oc->key_moves;
+		s->parks = oc->parks;
+		s->parked_now = o->cards->parked_now;
+		s->max_parked = o->cards->max_parked;
 	} else if (o->cpu) {
 		tlsd_observe_cpu_ops(o->cpu, s);
 	}
 	s->ncards = tlsd_observe_ncards(o);
-	for (unsigned i = 0; i < s->ncards; i++)
+	for (unsigned i = 0; i < s->ncards; i++) {
 		tlsd_observe_card(o, i, &s->card[i]);
+		/* The pool counts a key loaded where another card has it. */
+		s->key_moves += s->card[i].key_moves;
+	}
 }

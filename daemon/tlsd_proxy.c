@@ -5,6 +5,10 @@
  * (connected while the handshake runs) and is "pumped" until neither side
  * can make progress.  Server flights go out in one send() each; the count
  * of sends before the handshake completes is logged per handshake.
+ *
+ * With cards a pump runs as a parkable task (tlsd_async.h): a card job
+ * parks it, the pass goes on with other connections, and one flush per
+ * pass rings each card once for every job collected.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +25,7 @@
 
 #include "tls_conn.h"
 #include "tlsd.h"
+#include "tlsd_async.h"
 #include "tlsd_cards.h"
 #include "tlsd_control.h"
 #include "tlsd_metrics.h"
@@ -42,6 +47,11 @@ struct tlsd_conn {
 	size_t blen, boff;
 	struct tlsd_conn *next_free;
 	struct tlsd_conn *next_all; /* every connection object, for exit */
+	/* With cards the pump runs as a task that parks on card jobs; an
+	 * event for a parked connection sets again: pump once more. */
+	struct tlsd_task task;
+	bool again;
+	struct tlsd *d;
 };
 
 struct tlsd {
@@ -52,6 +62,7 @@ struct tlsd {
 	struct tlsd_conn *free_list; /* reused: no allocation per accept */
 	struct tlsd_conn *closing;   /* closed in this batch of events */
 	struct tlsd_conn *all;       /* every object allocated, open or not */
+	struct tlsd_async as;
 };
 
 static volatile sig_atomic_t tlsd_stop;
@@ -333,6 +344,33 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 	}
 }
 
+static void tlsd_pump_task(void *arg)
+{
+	struct tlsd_conn *c = arg;
+
+	do {
+		c->again = false;
+		tlsd_pump(c->d, c);
+	} while (c->again && !c->closed);
+}
+
+/* An event for c: pump it, as a parkable task when cards are in use. */
+static void tlsd_serve(struct tlsd *d, struct tlsd_conn *c)
+{
+	if (!d->as.on) {
+		tlsd_pump(d, c);
+		return;
+	}
+	if (c->task.active) {
+		/* Parked on a card job: edge-triggered events must not be
+		 * lost, so the task pumps again when it finishes. */
+		c->again = true;
+		return;
+	}
+	c->d = d;
+	tlsd_async_run(&d->as, &c->task, tlsd_pump_task, c);
+}
+
 static struct tlsd_conn *tlsd_conn_get(struct tlsd *d)
 {
 	struct tlsd_conn *c = d->free_list;
@@ -366,6 +404,7 @@ static void tlsd_conn_free_all(struct tlsd *d)
 				close(c->bfd);
 		}
 		tls_conn_free(&c->tls);
+		tlsd_task_free(&c->task);
 		free(c);
 	}
 	d->free_list = d->closing = NULL;
@@ -481,13 +520,14 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 		close(d.epfd);
 		return 1;
 	}
+	tlsd_async_init(&d.as, opt->card_set, cfg->off, d.epfd);
 	tlsd_log("listening on %s, backend %s, %u certificate(s)%s",
 	         opt->listen.text, opt->backends[0].addr.text, cfg->ncerts,
 	         cfg->client_ca ? ", client certificates required" : "");
 	while (!tlsd_stop) {
 		struct epoll_event evs[TLSD_MAX_EVENTS];
 		int n = epoll_wait(d.epfd, evs, TLSD_MAX_EVENTS,
-		                   tlsd_cards_sleep_ms(opt->card_set, 1000));
+		                   tlsd_async_timeout(&d.as, 1000));
 
 		for (int i = 0; i < n; i++) {
 			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
@@ -508,8 +548,12 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 			    (struct tlsd_conn *)(tag & ~(uintptr_t)1);
 
 			if (!c->closed)
-				tlsd_pump(&d, c);
+				tlsd_serve(&d, c);
 		}
+		/* Resume connections whose card jobs completed, then one
+		 * doorbell per card for every job this pass collected (and
+		 * the cards' health work). */
+		tlsd_async_pass(&d.as);
 		/* Only now can closed connections be reused. */
 		while (d.closing) {
 			struct tlsd_conn *c = d.closing;
@@ -522,8 +566,8 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 			tlsd_log("ticket key rotation failed: %s",
 			         tls_error_message(tls_error_last()));
 		tlsd_observe_tick(&obs);
-		tlsd_cards_pass(opt->card_set, cfg->off);
 	}
+	tlsd_async_fini(&d.as);
 	tlsd_metrics_close(&metrics);
 	tlsd_control_close(&ctl);
 	if (opt->stats_on_exit) {

@@ -26,6 +26,12 @@ void tc_pool_opts_default(struct tc_pool_opts *o)
 	o->timeout_ms = 2000;
 	o->error_threshold = 8;
 	o->probe_ms = 100;
+	o->key_move_margin = TC_POOL_KEY_MOVE_MARGIN;
+}
+
+void tc_pool_set_key_move_margin(struct tc_pool *pool, unsigned margin)
+{
+	pool->opts.key_move_margin = margin;
 }
 
 int tc_pool_create(struct tc_ctx *ctx, const struct tc_pool_opts *opts,
@@ -377,8 +383,9 @@ unsigned tc_pool_poll(struct tc_pool *pool, unsigned max)
 			tc_pool_keys_run_evicts(pool, card);
 	}
 	/* What the pool queued itself (re-runs, probes, evictions) goes out
-	 * now; the caller's own batches wait for its tc_pool_flush(). */
-	for (i = 0; i < pool->ncards; i++) {
+	 * now; the caller's own batches wait for its tc_pool_flush().  With
+	 * caller_flushes everything waits for the caller's one doorbell. */
+	for (i = 0; i < pool->ncards && !pool->opts.caller_flushes; i++) {
 		if (pool->cards[i]->touched) {
 			pool->cards[i]->touched = false;
 			tc_qp_flush(pool->cards[i]->qp);
@@ -437,6 +444,7 @@ int tc_pool_card_stats(const struct tc_pool *pool, unsigned idx,
 	st->quarantines = card->quarantines;
 	st->retried_away = card->retried_away;
 	st->key_loads = card->key_loads;
+	st->key_moves = card->key_moves;
 	for (c = 0; c < TC_CLASS_COUNT; c++) {
 		st->ewma_ns[c] = card->ewma_lat_ns[c];
 		st->class_jobs[c] = card->class_jobs[c];

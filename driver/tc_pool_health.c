@@ -209,6 +209,23 @@ static uint64_t tc_pool_next_deadline(struct tc_pool *pool, uint64_t now)
 	return next;
 }
 
+unsigned tc_pool_fds(const struct tc_pool *pool, int *fds, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < pool->ncards; i++) {
+		struct tc_pool_card *card = pool->cards[i];
+		int efd = tc_qp_eventfd(card->qp);
+		int err = tc_dev_err_eventfd(card->dev);
+
+		if (efd >= 0 && n < max)
+			fds[n++] = efd;
+		if (err >= 0 && n < max)
+			fds[n++] = err;
+	}
+	return n;
+}
+
 unsigned tc_pool_wait(struct tc_pool *pool, int timeout_ms)
 {
 	struct pollfd pfd[TC_POOL_WAIT_FDS];

@@ -14,12 +14,18 @@
 #include "tc_driver_internal.h"
 #include "tc_hist.h"
 
-#define TC_POOL_MAX_ATTEMPTS 4u      /* card submissions per job */
-#define TC_POOL_SEED_NS      10000.0 /* estimate for a class not yet seen */
-#define TC_POOL_EWMA_SHIFT   3       /* alpha = 1/8 */
-#define TC_POOL_PROBE_CAP_MS 5000u   /* longest probe back-off */
-#define TC_POOL_MAX_KEYS     65536u  /* pool key slots (CAP_SLOTS is 16-bit) */
-#define TC_POOL_KEY_WORDS    (TC_POOL_MAX_KEYS / 64u)
+#define TC_POOL_MAX_ATTEMPTS    4u      /* card submissions per job */
+#define TC_POOL_SEED_NS         10000.0 /* estimate for a class not yet seen */
+#define TC_POOL_EWMA_SHIFT      3       /* alpha = 1/8 */
+/* An estimate with no sample for this long, and for this many jobs of
+ * its class placed on other cards, gets one job to refresh it. */
+#define TC_POOL_STALE_NS        20000000ull
+#define TC_POOL_STALE_JOBS      64u
+/* Default tc_pool_opts.key_move_margin, in jobs. */
+#define TC_POOL_KEY_MOVE_MARGIN 8u
+#define TC_POOL_PROBE_CAP_MS    5000u  /* longest probe back-off */
+#define TC_POOL_MAX_KEYS        65536u /* pool key slots (CAP_SLOTS is 16-bit) */
+#define TC_POOL_KEY_WORDS       (TC_POOL_MAX_KEYS / 64u)
 
 struct tc_pool;
 
@@ -34,13 +40,15 @@ struct tc_pool_card {
 	unsigned inflight[TC_CLASS_COUNT];
 	double est_ns[TC_CLASS_COUNT]; /* EWMA of service time, see sched */
 	bool est_known[TC_CLASS_COUNT];
+	uint64_t est_at_ns[TC_CLASS_COUNT];  /* last sample or probe */
+	uint64_t est_at_job[TC_CLASS_COUNT]; /* pool's class_placed then */
 	uint64_t last_done_ns;
 
 	/* statistics */
 	double ewma_lat_ns[TC_CLASS_COUNT];
 	uint64_t class_jobs[TC_CLASS_COUNT];
 	struct tc_hist hist[TC_CLASS_COUNT];
-	uint64_t resets, quarantines, retried_away, key_loads;
+	uint64_t resets, quarantines, retried_away, key_loads, key_moves;
 
 	/* keys: bit per pool slot */
 	uint64_t *keys_loaded;
@@ -87,6 +95,7 @@ struct tc_pool {
 	struct tc_pool_card **cards;
 	unsigned ncards;
 	unsigned rr_next;
+	uint64_t class_placed[TC_CLASS_COUNT]; /* jobs chosen a card, ever */
 
 	/* user jobs waiting to be re-run (FIFO through job->next) */
 	struct tc_job *retry_head, *retry_tail;
@@ -114,6 +123,11 @@ int tc_pool_choose(struct tc_pool *pool, const struct tc_job *job, int avoid);
 void tc_pool_account(struct tc_pool_card *card, const struct tc_job *job,
                      uint64_t now);
 void tc_pool_sched_init(struct tc_pool_card *card);
+/* Key affinity: does a job stay on the card holding its keys, whose queue
+ * holds home_depth jobs, when the least loaded other card holds
+ * other_depth?  Yes unless home exceeds other by more than margin. */
+bool tc_pool_affinity_stay(unsigned home_depth, unsigned other_depth,
+                           unsigned margin);
 
 /* tc_pool_keys.c */
 unsigned tc_pool_keys_missing(const struct tc_pool_card *card,

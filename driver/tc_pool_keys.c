@@ -79,6 +79,18 @@ static void tc_pool_key_maybe_free(struct tc_pool *pool, struct tc_pool_key *k)
 	memset(k, 0, sizeof(*k));
 }
 
+/* Is slot loaded on a card other than card?  Then loading it is a move. */
+static bool tc_pool_key_elsewhere(const struct tc_pool *pool,
+                                  const struct tc_pool_card *card,
+                                  uint32_t slot)
+{
+	for (unsigned i = 0; i < pool->ncards; i++)
+		if (pool->cards[i] != card &&
+		    tc_bit(pool->cards[i]->keys_loaded, slot))
+			return true;
+	return false;
+}
+
 /* Queue the loads job needs on card, just ahead of it. */
 int tc_pool_keys_prepare(struct tc_pool *pool, struct tc_pool_card *card,
                          const struct tc_job *job)
@@ -103,6 +115,8 @@ int tc_pool_keys_prepare(struct tc_pool *pool, struct tc_pool_card *card,
 			free(ij);
 			return -EAGAIN;
 		}
+		if (tc_pool_key_elsewhere(pool, card, slot))
+			card->key_moves++;
 		tc_bit_set(card->keys_loaded, slot);
 		k->loads_inflight++;
 		card->key_loads++;
@@ -267,7 +281,8 @@ void tc_pool_key_destroy(struct tc_pool *pool, uint32_t slot)
 		}
 	}
 	tc_pool_key_maybe_free(pool, k);
-	tc_pool_flush(pool);
+	if (!pool->opts.caller_flushes)
+		tc_pool_flush(pool);
 }
 
 void tc_pool_keys_free_all(struct tc_pool *pool)

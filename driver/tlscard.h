@@ -189,6 +189,15 @@ struct tc_pool_opts {
 	uint32_t timeout_ms;      /* job older than this: card hung */
 	unsigned error_threshold; /* errors in a row before quarantine */
 	uint32_t probe_ms;        /* first probe after quarantine */
+	/* Key affinity: a job whose keys are on a card stays there unless
+	 * that card holds more than this many jobs beyond the least loaded
+	 * other card; then it goes elsewhere and the keys move. */
+	unsigned key_move_margin;
+	/* The caller rings every doorbell (tc_pool_flush once per pass of
+	 * its loop, after each tc_pool_poll/tc_pool_wait): the pool then
+	 * never flushes by itself, not for its own re-runs, probes and
+	 * key evictions either, so they share the caller's doorbell. */
+	bool caller_flushes;
 };
 void tc_pool_opts_default(struct tc_pool_opts *o);
 
@@ -197,6 +206,7 @@ struct tc_pool_card_stats {
 	enum tc_card_state state;
 	struct tc_qp_stats qp;
 	uint64_t resets, quarantines, retried_away, key_loads;
+	uint64_t key_moves; /* keys loaded here while on another card */
 	double ewma_ns[TC_CLASS_COUNT]; /* latency per op class */
 	uint64_t class_jobs[TC_CLASS_COUNT];
 };
@@ -224,6 +234,10 @@ unsigned tc_pool_poll(struct tc_pool *pool, unsigned max);
 unsigned tc_pool_inflight(const struct tc_pool *pool);
 /* Block in poll(2) on the cards' eventfds up to timeout_ms, then poll. */
 unsigned tc_pool_wait(struct tc_pool *pool, int timeout_ms);
+/* The fds tc_pool_wait sleeps on (each card's queue and error eventfds),
+ * for an event loop of the caller's own: up to max into fds, returns how
+ * many.  When one is readable, tc_pool_wait(pool, 0) drains and reaps. */
+unsigned tc_pool_fds(const struct tc_pool *pool, int *fds, unsigned max);
 
 /* Pool-wide key slots: the material is kept host-side and loaded on a
  * card the first time a job using it goes there. */
@@ -231,6 +245,8 @@ int tc_pool_key_create(struct tc_pool *pool, uint8_t key_type,
                        const void *material, size_t len, uint32_t *slot);
 void tc_pool_key_destroy(struct tc_pool *pool, uint32_t slot);
 
+/* Change tc_pool_opts.key_move_margin of a running pool. */
+void tc_pool_set_key_move_margin(struct tc_pool *pool, unsigned margin);
 int tc_pool_set_state(struct tc_pool *pool, unsigned card,
                       enum tc_card_state state);
 int tc_pool_card_stats(const struct tc_pool *pool, unsigned card,

@@ -60,15 +60,15 @@ static void ctl_print_fault(char *buf, size_t len, const json_t *card)
 static void ctl_print_card_table(FILE *out, const json_t *stats,
                                  const struct ctl_rate *r)
 {
-	static const char *const head[] = {"CARD",     "NAME",      "STATE",
-	                                   "INFLIGHT", "SUBMITTED", "COMPLETED",
-	                                   "ERRORS",   "RESETS",    "DOORBELLS",
-	                                   "IRQS",     "JOBS/S",    "UTIL"};
+	static const char *const head[] = {
+	    "CARD",      "NAME",      "STATE",  "INFLIGHT", "MAXINFL",
+	    "SUBMITTED", "COMPLETED", "ERRORS", "RESETS",   "DOORBELLS",
+	    "IRQS",      "JOBS/S",    "UTIL"};
 	const json_t *cards = json_object_get(stats, "cards"), *c;
 	struct ctl_table t;
 	size_t i;
 
-	ctl_table_init(&t, "rllrrrrrrrrr", head);
+	ctl_table_init(&t, "rllrrrrrrrrrr", head);
 	json_array_foreach(cards, i, c)
 	{
 		const json_t *p = ctl_prev_card(r, ctl_json_str(c, "name"));
@@ -79,6 +79,9 @@ static void ctl_print_card_table(FILE *out, const json_t *stats,
 		ctl_table_cell(&t, "%s", ctl_json_str(c, "state"));
 		ctl_table_cell(&t, "%llu",
 		               (unsigned long long)ctl_json_u64(c, "inflight"));
+		ctl_table_cell(
+		    &t, "%llu",
+		    (unsigned long long)ctl_json_u64(c, "max_inflight"));
 		ctl_table_cell(
 		    &t, "%llu",
 		    (unsigned long long)ctl_json_u64(c, "submitted"));
@@ -230,6 +233,13 @@ void ctl_stats_print(FILE *out, const json_t *stats, const json_t *prev)
 	        (unsigned long long)ctl_json_u64(jobs, "cpu"),
 	        (unsigned long long)ctl_json_u64(jobs, "cpu_fallbacks"),
 	        (unsigned long long)ctl_json_u64(stats, "key_moves"));
+	fprintf(out, "parked       now %llu, max %llu, total %llu\n",
+	        (unsigned long long)ctl_json_u64(
+	            json_object_get(stats, "parked"), "now"),
+	        (unsigned long long)ctl_json_u64(
+	            json_object_get(stats, "parked"), "max"),
+	        (unsigned long long)ctl_json_u64(
+	            json_object_get(stats, "parked"), "total"));
 	fprintf(out, "bytes        in %llu, out %llu\n",
 	        (unsigned long long)ctl_json_u64(
 	            json_object_get(stats, "bytes"), "in"),

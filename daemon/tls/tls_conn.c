@@ -16,18 +16,42 @@
 #define TLS_MAX_EARLY_SKIP (16 * 1024)
 #define TLS_PENDING_MSGS   8
 
+/* The connection buffers come from the offload backend (DMA memory with
+ * cards, so jobs read and write them in place) and survive reuse of the
+ * connection object while the backend is the same. */
+static void tls_conn_bufs_free(struct tls_conn *c)
+{
+	tls_offload_buf_free(c->buf_owner, c->in);
+	tls_offload_buf_free(c->buf_owner, c->out);
+	c->in = c->out = NULL;
+	c->buf_owner = NULL;
+}
+
+/* Who allocates a connection's buffers: a backend with an allocator,
+ * or NULL for malloc (so freeing them never needs a backend that may be
+ * gone by then). */
+static struct tls_offload *tls_conn_buf_source(struct tls_offload *o)
+{
+	return o && o->ops->buf_alloc ? o : NULL;
+}
+
 tls_result tls_conn_init_server(struct tls_conn *c, struct tls_config *cfg)
 {
 	uint8_t *in = c->in, *out = c->out;
+	struct tls_offload *owner = tls_conn_buf_source(cfg->off);
 
-	/* Buffers survive reuse of the connection object. */
+	if (c->buf_owner != owner && (in || out)) {
+		tls_conn_bufs_free(c);
+		in = out = NULL;
+	}
 	memset(c, 0, sizeof(*c));
-	c->in = in ? in : malloc(TLS_IN_CAP);
-	c->out = out ? out : malloc(TLS_OUT_CAP);
-	c->hs = calloc(1, sizeof(*c->hs));
-	TLS_ENSURE(c->in && c->out && c->hs, TLS_ERR_NOMEM);
 	c->cfg = cfg;
 	c->off = cfg->off;
+	c->buf_owner = owner;
+	c->in = in ? in : tls_offload_buf_alloc(owner, TLS_IN_CAP);
+	c->out = out ? out : tls_offload_buf_alloc(owner, TLS_OUT_CAP);
+	c->hs = calloc(1, sizeof(*c->hs));
+	TLS_ENSURE(c->in && c->out && c->hs, TLS_ERR_NOMEM);
 	c->state = TLS_ST_SERVER_START;
 	c->max_frag = TLS_MAX_PLAINTEXT;
 	c->alert_sent = TLS_ALERT_NONE;
@@ -67,9 +91,7 @@ void tls_conn_reset(struct tls_conn *c)
 void tls_conn_free(struct tls_conn *c)
 {
 	tls_conn_reset(c);
-	free(c->in);
-	free(c->out);
-	c->in = c->out = NULL;
+	tls_conn_bufs_free(c);
 }
 
 void tls_conn_handshake_done(struct tls_conn *c)

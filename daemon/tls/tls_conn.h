@@ -82,6 +82,7 @@ struct tls_conn_stats {
 struct tls_conn {
 	struct tls_config *cfg;
 	struct tls_offload *off;
+	struct tls_offload *buf_owner; /* allocated in and out; NULL: malloc */
 	enum tls_conn_state state;
 	/* The handshake finished, even if the peer has closed since (a
 	 * close_notify can arrive in the same read as its Finished). */

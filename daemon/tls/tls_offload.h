@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <openssl/evp.h>
 
@@ -194,12 +195,32 @@ struct tls_offload_ops {
 	/* A batch: every job runs; returns how many succeeded. */
 	size_t (*aead_batch)(struct tls_offload *o, struct tls_aead_job *jobs,
 	                     size_t n);
+
+	/* Optional: memory for connection buffers (received records and
+	 * handshake messages, records to send) that the backend's jobs can
+	 * read and write where it is, with no bounce copy (the card backend:
+	 * driver DMA memory).  NULL: malloc/free. */
+	void *(*buf_alloc)(struct tls_offload *o, size_t len);
+	void (*buf_free)(struct tls_offload *o, void *p);
 };
 
 struct tls_offload {
 	const struct tls_offload_ops *ops;
 	struct tls_offload_stats stats;
 };
+
+static inline void *tls_offload_buf_alloc(struct tls_offload *o, size_t len)
+{
+	return o && o->ops->buf_alloc ? o->ops->buf_alloc(o, len) : malloc(len);
+}
+
+static inline void tls_offload_buf_free(struct tls_offload *o, void *p)
+{
+	if (o && o->ops->buf_free)
+		o->ops->buf_free(o, p);
+	else
+		free(p);
+}
 
 /* The CPU (libcrypto) backend; NULL on failure (logged by caller). */
 struct tls_offload *tls_offload_cpu_create(void);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The card offload backend's core: requests (a pool job plus its DMA
- * scratch), submission and the bounded wait, the CPU-vs-card choice, the
+ * scratch), submission and the bounded wait (parked or synchronous), the CPU-vs-card choice, the
  * ops table and lifetime.  See tls_offload_card.h.
  */
 #include <endian.h>
@@ -16,8 +16,12 @@ static void tls_card_req_done(struct tc_job *job)
 	struct tls_card_req *r = job->user;
 
 	r->done = true;
-	if (r->orphan)
+	if (r->orphan) {
 		tls_card_req_put(r);
+		return;
+	}
+	if (r->waiter && r->owner->have_parker)
+		r->owner->parker.wake(r->owner->parker.arg, r->waiter);
 }
 
 struct tls_card_req *tls_card_req_get(struct tls_offload_card *c)
@@ -79,38 +83,93 @@ uint64_t tls_card_req_map(struct tls_card_req *r, const void *p, size_t len)
 	return iova;
 }
 
+static void tls_card_ring(struct tls_offload_card *c)
+{
+	uint64_t now;
+
+	tc_pool_flush(c->pool);
+	now = tc_now_ns();
+	for (unsigned i = 0; i < c->nunrung; i++)
+		if (!c->unrung[i]->done)
+			c->unrung[i]->job.submit_ns = now;
+	c->nunrung = 0;
+}
+
+void tls_offload_card_flush(struct tls_offload *o)
+{
+	if (tls_offload_is_card(o))
+		tls_card_ring(tls_card(o));
+}
+
 bool tls_card_submit(struct tls_card_req *r)
 {
 	struct tls_offload_card *c = r->owner;
 	int ret = tc_pool_submit(c->pool, &r->job);
 
 	if (ret == -EAGAIN) {
-		/* Every usable card is full: reap, then try once more. */
+		/* Every usable card is full (maybe with jobs parked contexts
+		 * queued for this pass's doorbell): ring, reap, retry once. */
+		tls_card_ring(c);
+		c->cnt->doorbells++;
 		tc_pool_poll(c->pool, UINT32_MAX);
 		ret = tc_pool_submit(c->pool, &r->job);
 	}
+	if (ret == 0 && c->have_parker && c->parker.self(c->parker.arg) &&
+	    c->nunrung < TLS_CARD_NSCRATCH)
+		c->unrung[c->nunrung++] = r;
 	return ret == 0;
+}
+
+/* The running parkable context, or NULL: wait synchronously. */
+static void *tls_card_self(struct tls_offload_card *c)
+{
+	return c->have_parker ? c->parker.self(c->parker.arg) : NULL;
 }
 
 void tls_card_wait(struct tls_offload_card *c, struct tls_card_req **r,
                    size_t n, bool *ok)
 {
 	uint64_t deadline = tc_now_ns() + (uint64_t)c->opts.wait_ms * 1000000u;
+	void *self = tls_card_self(c);
 	size_t left = n;
 
-	tc_pool_flush(c->pool);
-	c->cnt->doorbells++;
-	c->cnt->sync_waits++;
+	if (self) {
+		/* The event loop rings the doorbells once per pass. */
+		c->cnt->parks++;
+		for (size_t i = 0; i < n; i++)
+			if (r[i])
+				r[i]->waiter = self;
+	} else {
+		tls_card_ring(c);
+		c->cnt->doorbells++;
+		c->cnt->sync_waits++;
+	}
 	for (;;) {
 		left = 0;
 		for (size_t i = 0; i < n; i++)
 			left += r[i] && !r[i]->done;
 		if (!left || tc_now_ns() >= deadline)
 			break;
-		/* poll(2) on the cards' eventfds: no busy spin. */
-		tc_pool_wait(c->pool, TLS_CARD_POLL_MS);
+		if (self && tls_card_self(c) == self) {
+			c->parker.park(c->parker.arg, self, deadline);
+			c->cnt->resumes++;
+		} else {
+			if (self) {
+				/* The parker went away (exit): what was
+				 * queued still needs its doorbell. */
+				tls_card_ring(c);
+				self = NULL;
+			}
+			/* poll(2) on the cards' eventfds: no busy spin.
+			 * The pool leaves its re-runs to our doorbell
+			 * (caller_flushes). */
+			tc_pool_wait(c->pool, TLS_CARD_POLL_MS);
+			tc_pool_flush(c->pool);
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (r[i])
+			r[i]->waiter = NULL;
 		ok[i] = r[i] && r[i]->done && r[i]->job.status == TC_STS_OK;
 		if (r[i] && !r[i]->done) {
 			/* The pool still owns the job: free it when it ends. */
@@ -119,6 +178,18 @@ void tls_card_wait(struct tls_offload_card *c, struct tls_card_req **r,
 			c->cnt->abandoned++;
 		}
 	}
+}
+
+void tls_offload_card_set_parker(struct tls_offload *o,
+                                 const struct tls_card_parker *p)
+{
+	struct tls_offload_card *c = tls_card(o);
+
+	if (!tls_offload_is_card(o))
+		return;
+	c->have_parker = p != NULL;
+	if (p)
+		c->parker = *p;
 }
 
 /* The pool's expected completion for a class: the best usable card's
@@ -301,8 +372,10 @@ static void tls_card_destroy(struct tls_offload *o)
 	struct tls_offload_card *c = tls_card(o);
 
 	/* Jobs still in flight complete (aborted) into their requests. */
-	for (unsigned i = 0; i < 100 && tc_pool_inflight(c->pool); i++)
+	for (unsigned i = 0; i < 100 && tc_pool_inflight(c->pool); i++) {
+		tc_pool_flush(c->pool);
 		tc_pool_wait(c->pool, TLS_CARD_POLL_MS);
+	}
 	for (unsigned i = 0; i < c->npkeys; i++)
 		tc_pool_key_destroy(c->pool, c->pkeys[i].slot);
 	tls_card_blobs_free(c);
@@ -310,6 +383,41 @@ static void tls_card_destroy(struct tls_offload *o)
 		tc_bufpool_destroy(c->scratch);
 	tls_offload_destroy(c->cpu);
 	free(c);
+}
+
+/*
+ * Connection buffers in DMA memory (issue 5 item 1): records and received
+ * handshake messages live where the card reads and writes them, so the
+ * AEAD path and the digest scatter list map them in place instead of
+ * copying into request scratch (tls_card_req_map, bounce_bytes).  Each
+ * buffer is its own mapping, with its descriptor in a header in front.
+ */
+#define TLS_CARD_BUF_HDR 64u
+_Static_assert(sizeof(struct tc_dma_buf) <= TLS_CARD_BUF_HDR,
+               "the DMA descriptor must fit the buffer header");
+
+static void *tls_card_buf_alloc(struct tls_offload *o, size_t len)
+{
+	struct tls_offload_card *c = tls_card(o);
+	struct tc_dma_buf b;
+
+	if (tc_dma_alloc(c->ctx, TLS_CARD_BUF_HDR + len, &b))
+		return NULL;
+	memcpy(b.va, &b, sizeof(b));
+	c->cnt->dma_bufs++;
+	return (uint8_t *)b.va + TLS_CARD_BUF_HDR;
+}
+
+static void tls_card_buf_free(struct tls_offload *o, void *p)
+{
+	struct tls_offload_card *c = tls_card(o);
+	struct tc_dma_buf b;
+
+	if (!p)
+		return;
+	memcpy(&b, (uint8_t *)p - TLS_CARD_BUF_HDR, sizeof(b));
+	tc_dma_free(c->ctx, &b);
+	c->cnt->dma_bufs--;
 }
 
 static const struct tls_offload_ops tls_card_ops = {
@@ -335,6 +443,8 @@ static const struct tls_offload_ops tls_card_ops = {
     .aead_seal = tls_card_aead_seal,
     .aead_open = tls_card_aead_open,
     .aead_batch = tls_card_aead_batch,
+    .buf_alloc = tls_card_buf_alloc,
+    .buf_free = tls_card_buf_free,
 };
 
 bool tls_offload_is_card(const struct tls_offload *o)

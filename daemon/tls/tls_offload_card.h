@@ -16,10 +16,13 @@
  * latency budget.  A job the pool cannot run (-ENODEV) or that fails
  * finally is redone on the CPU, so no handshake or record is lost.
  *
- * Calls are synchronous for the engine: a card job is submitted, the pool
- * flushed, and completions are waited for in poll(2) on the cards'
- * eventfds (never a busy spin), bounded by a deadline after which the job
- * is abandoned to the pool and redone on the CPU.
+ * For the engine a call returns its result, but the caller may run it
+ * parked (tls_card_parker below): the job is queued, the connection's
+ * context suspended and resumed by the event loop when the job completes,
+ * so jobs of many connections are in flight at once.  Without a parker a
+ * call submits, flushes and waits in poll(2) on the cards' eventfds (never
+ * a busy spin).  Either way the wait is bounded by a deadline after which
+ * the job is abandoned to the pool and redone on the CPU.
  */
 #ifndef TLS_OFFLOAD_CARD_H
 #define TLS_OFFLOAD_CARD_H
@@ -50,8 +53,10 @@ struct tlsd_offload_counters {
 	uint64_t passes;        /* event-loop passes that collected jobs */
 	uint64_t parks;         /* connections parked on a card job */
 	uint64_t sync_waits;    /* synchronous calls that waited for a job */
+	uint64_t resumes;       /* parked contexts resumed */
 	uint64_t blob_loads;    /* BLOB_LOAD jobs (start + after resets) */
 	uint64_t bounce_bytes;  /* copied into DMA scratch (non-DMA input) */
+	uint64_t dma_bufs;      /* connection buffers in DMA memory now */
 	uint64_t blob_refs;     /* digest segments read from a card blob */
 	uint64_t abandoned;     /* jobs past the wait deadline: CPU redid */
 };
@@ -87,5 +92,30 @@ int tls_offload_card_add_blob(struct tls_offload *o, const uint8_t *base,
 unsigned tls_offload_card_refresh(struct tls_offload *o);
 /* Does o run on cards? */
 bool tls_offload_is_card(const struct tls_offload *o);
+
+/*
+ * Parking (asynchronous execution).  A card op that runs inside a context
+ * the caller can suspend (the daemon runs each connection's step on its
+ * own stack) does not sleep for its jobs: it queues them without a
+ * doorbell and parks the context; the caller flushes the pool once per
+ * event-loop pass, reaps completions and resumes the contexts they woke.
+ * self() names the running context, NULL outside one (then the op waits
+ * synchronously, as without a parker).  park() returns when ctx is
+ * resumed: after wake(ctx), at deadline_ns (tc_now_ns clock), or at once
+ * when the parker is being removed.
+ */
+struct tls_card_parker {
+	void *(*self)(void *arg);
+	void (*park)(void *arg, void *ctx, uint64_t deadline_ns);
+	void (*wake)(void *arg, void *ctx);
+	void *arg;
+};
+/* Install p (copied), or remove the parker with NULL. */
+void tls_offload_card_set_parker(struct tls_offload *o,
+                                 const struct tls_card_parker *p);
+/* Ring the doorbells for every job parked contexts queued (one per card
+ * with new jobs); their latency is measured from now, not from when they
+ * were queued, so the pool's estimates see the cards and not the pass. */
+void tls_offload_card_flush(struct tls_offload *o);
 
 #endif /* TLS_OFFLOAD_CARD_H */

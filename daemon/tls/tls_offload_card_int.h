@@ -12,7 +12,7 @@
 #include "tls_offload_card.h"
 
 #define TLS_CARD_SCRATCH   (160u * 1024u) /* DMA bytes per request */
-#define TLS_CARD_NSCRATCH  64u            /* requests in flight at most */
+#define TLS_CARD_NSCRATCH  256u           /* requests in flight at most */
 #define TLS_CARD_MAX_PKEYS 16u
 #define TLS_CARD_MAX_BLOBS 16u
 #define TLS_CARD_POLL_MS   10
@@ -25,7 +25,8 @@ struct tls_card_req {
 	uint64_t iova;
 	size_t used;
 	bool done;
-	bool orphan; /* the caller gave up: free it on completion */
+	bool orphan;  /* the caller gave up: free it on completion */
+	void *waiter; /* the parked context to wake on completion */
 	uint32_t keys[TC_AEAD_MAX_RECORDS]; /* pool keys the job names */
 };
 
@@ -61,6 +62,11 @@ struct tls_offload_card {
 	unsigned nblobs;
 	struct tc_qp *admin_qp[16]; /* per card, for blob loads */
 	uint64_t keys_loaded_seen;
+	struct tls_card_parker parker;
+	bool have_parker;
+	/* Queued by parked contexts, waiting for the pass's doorbell. */
+	struct tls_card_req *unrung[TLS_CARD_NSCRATCH];
+	unsigned nunrung;
 };
 
 static inline struct tls_offload_card *tls_card(struct tls_offload *o)

@@ -301,7 +301,9 @@ tls_result tls_record_write_all(struct tls_offload *o, struct tls_record_dir *d,
                                 size_t nin, size_t max_frag,
                                 struct tls_writer *w)
 {
-	static __thread struct tls_record_batch batch;
+	/* On the caller's stack: a connection may be parked inside the
+	 * batch (card offload) while another one writes its own. */
+	struct tls_record_batch batch;
 	struct tls_record_batch *b = &batch;
 	size_t idx = 0, off = 0;
 

@@ -122,6 +122,9 @@ json_t *tlsd_ctl_json_card(const struct tlsd_card_snap *c, unsigned index,
 	    tlsd_json_u64(c->busy_ns), "utilization", c->utilization, "fault",
 	    tlsd_json_fault(c));
 
+	if (o)
+		json_object_set_new(o, "max_inflight",
+		                    tlsd_json_u64(c->max_inflight));
 	if (o && with_classes)
 		json_object_set_new(o, "classes", tlsd_json_classes(c));
 	return o;
@@ -141,8 +144,7 @@ static json_t *tlsd_json_card_list(const struct tlsd_snapshot *s,
 json_t *tlsd_ctl_json_stats(const struct tlsd_snapshot *s)
 {
 	const struct tlsd_stats *st = &s->st;
-
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:i,s:f,s:s,s:{s:o,s:o},s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},"
 	    "s:o,s:f,s:o,s:o,s:{s:o,s:o},s:{s:o,s:o},s:o}",
 	    "schema", TLSD_CTL_SCHEMA_VERSION, "uptime_s", s->uptime_s, "mode",
@@ -163,6 +165,14 @@ json_t *tlsd_ctl_json_stats(const struct tlsd_snapshot *s)
 	    "records", "in", tlsd_json_u64(st->records_in), "out",
 	    tlsd_json_u64(st->records_out), "cards",
 	    tlsd_json_card_list(s, true));
+
+	if (o)
+		json_object_set_new(
+		    o, "parked",
+		    json_pack("{s:o,s:o,s:o}", "total", tlsd_json_u64(s->parks),
+		              "now", tlsd_json_u64(s->parked_now), "max",
+		              tlsd_json_u64(s->max_parked)));
+	return o;
 }
 
 json_t *tlsd_ctl_json_cards(const struct tlsd_snapshot *s)

@@ -131,6 +131,15 @@ static void tlsd_prom_daemon(FILE *f, const struct tlsd_snapshot *s)
 	tlsd_prom_scalar(f, "tlscard_key_moves_total", "counter",
 	                 "Connection keys loaded onto another card.",
 	                 s->key_moves);
+	tlsd_prom_scalar(f, "tlscard_parks_total", "counter",
+	                 "Connections parked on a card job.", s->parks);
+	tlsd_prom_scalar(f, "tlscard_parked", "gauge",
+	                 "Connections parked on card jobs after the last "
+	                 "loop pass.",
+	                 s->parked_now);
+	tlsd_prom_scalar(f, "tlscard_parked_max", "gauge",
+	                 "Most connections parked on card jobs at once.",
+	                 s->max_parked);
 
 	tlsd_prom_head(f, "tlscard_bytes_total", "counter",
 	               "TLS bytes on client sockets by direction.");
@@ -160,6 +169,9 @@ struct tlsd_prom_card_metric {
 static const struct tlsd_prom_card_metric tlsd_prom_card_metrics[] = {
     CARD_U64("tlscard_card_inflight", "gauge",
              "Jobs submitted to the card and not yet completed.", inflight),
+    CARD_U64("tlscard_card_max_inflight", "gauge",
+             "Most jobs in flight on the card after a loop pass.",
+             max_inflight),
     CARD_U64("tlscard_card_submitted_total", "counter",
              "Jobs submitted to the card.", submitted),
     CARD_U64("tlscard_card_completed_total", "counter",

@@ -54,6 +54,8 @@ struct tlsd_card_snap {
 	char backend[8]; /* "sim", "vfio" */
 	enum tc_card_state state;
 	uint64_t inflight, submitted, completed, errors;
+	uint64_t max_inflight; /* most jobs in flight after a loop pass */
+	uint64_t key_moves;    /* keys loaded here while on another card */
 	uint64_t resets, quarantines, doorbells, interrupts;
 	uint64_t busy_ns; /* engine busy time, summed over engines */
 	unsigned engines;
@@ -76,6 +78,9 @@ struct tlsd_snapshot {
 	unsigned nops;
 	uint64_t cpu_fallbacks; /* card jobs that failed over to the CPU */
 	uint64_t key_moves;     /* keys loaded on a card they were not on */
+	/* Connections parked on card jobs: parks ever, parked after the
+	 * last loop pass, most at once. */
+	uint64_t parks, parked_now, max_parked;
 	unsigned ncards;
 	struct tlsd_card_snap card[TLSD_SNAP_MAX_CARDS];
 };

@@ -247,19 +247,101 @@ def test_faults_error_card_and_stalled_card(card_daemon):
     assert split["sign"][0] > 0
 
 
-@pytest.mark.skip(reason=(
-    "not yet true, issue 5 open: card calls are synchronous "
-    "(docs/offload.md), one job in flight at a time, so least-ECT sees empty "
-    "queues and cannot share by capacity; the pool itself does "
-    "(tests/system/test_balance.py)"))
 def test_unequal_cards_share_follows_capacity(card_daemon):
+    """Cards of 1x/2x/4x PKE capacity: least ECT (with jobs of many
+    parked connections in flight) gives each a share of the PKE jobs that
+    follows its capacity.  Shares, not timings, are checked: the ideal is
+    1/7, 2/7, 4/7; on a loaded host the host itself may be the bottleneck,
+    which skews work toward the fast card (it has the least expected
+    completion while queues are short), never toward the slow one."""
+    # Slow enough (100/50/25 ms per op per engine) that the modelled
+    # service time, not the host's compute time for the op (several ms
+    # for an engine thread on a loaded 2-core machine), sets each card's
+    # speed.
     d = card_daemon("--cards", "sim:3", "--offload-always", "--sim-spec",
-                    "0:pke_ops=300", "--sim-spec", "1:pke_ops=600",
-                    "--sim-spec", "2:pke_ops=1200")
-    assert run_clients(d.port, [(100, V13)] * 120, 20, 120) == []
+                    "0:pke_ops=10", "--sim-spec", "1:pke_ops=20",
+                    "--sim-spec", "2:pke_ops=40")
+    assert run_clients(d.port, [(100, V13)] * 120, 24, 180) == []
     cards, _ = stop_and_stats(d)
     pke = [cards[i]["pke"] for i in range(3)]
-    assert sum(pke) > 0
-    # The 4x card does the most PKE work and the 1x card the least.
-    assert pke[2] >= pke[1] >= pke[0], pke
-    assert pke[2] > pke[0], pke
+    total = sum(pke)
+    assert total >= 3 * 120, pke  # keygen, derive, sign per handshake
+    share = [p / total for p in pke]
+    print("pke per card", pke, "shares", [round(x, 3) for x in share])
+    # Ordered by capacity, and each share within 15 points of its ideal
+    # (measured here under load: 0.10-0.16, 0.26-0.31, 0.53-0.64).
+    assert pke[2] > pke[1] > pke[0], pke
+    for got, ideal in zip(share, (1 / 7, 2 / 7, 4 / 7)):
+        assert abs(got - ideal) <= 0.15, (pke, share)
+
+
+def offload_totals(d):
+    """The "offload: ..." line's counters (after stop_and_stats)."""
+    for line in d.lines:
+        m = re.search(r"offload: (fallbacks=.*)", line)
+        if m:
+            return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)",
+                                                     m.group(1))}
+    return {}
+
+
+def test_jobs_of_many_connections_in_flight(card_daemon):
+    """Parked connections: under concurrent clients several jobs are in
+    flight on one card at once, doorbells ring per pass (not per job) and
+    nothing waits synchronously."""
+    d = card_daemon("--cards", "sim:2", "--offload-always", "--sim-spec",
+                    "pke_ops=500")
+    assert run_clients(d.port, [(1000, V13)] * 60 + [(1000, V12)] * 30,
+                       30, 120) == []
+    cards, _ = stop_and_stats(d)
+    tot = offload_totals(d)
+    assert max(c["max_inflight"] for c in cards.values()) > 1, cards
+    assert tot["max_parked"] > 1, tot
+    assert tot["parks"] > 0 and tot["resumes"] >= tot["parks"], tot
+    assert tot["sync_waits"] == 0, tot
+    # Connection buffers are DMA memory (two per connection object, still
+    # held when the exit statistics are printed).
+    assert tot["dma_bufs"] >= 2, tot
+    jobs = sum(c["submitted"] for c in cards.values())
+    # One doorbell per pass for every job that pass collected.
+    assert tot["doorbells"] < jobs, (tot, jobs)
+    for i, c in cards.items():
+        assert c["submitted"] == c["completed"] + c["inflight"], (i, c)
+
+
+def test_faults_and_ctl_reset_under_200_clients(card_daemon, ctl, tmp_path):
+    """Issue 5: 200 concurrent clients while card 0 fails every job, card
+    1 hangs, and `tlscardctl reset --card 2` resets the last good card in
+    the middle of the load: no client request fails and every body
+    matches its hash (the pool re-runs jobs on other cards or the CPU;
+    parked connections resume with the result)."""
+    sock = str(tmp_path / "ctl.sock")
+    d = card_daemon("--cards", "sim:3", "--offload-always", "--control",
+                    sock, "--fault", "0:error-rate=1.0", "--fault",
+                    "1:stall")
+    jobs = [(1024 * (1 + i % 24), V13 if i % 3 else V12)
+            for i in range(400)]
+    resets = []
+
+    def reset_midway():
+        # Bounded: wait (up to 60 s) for a tenth of the handshakes.
+        deadline = time.time() + 60
+        while len(d.handshakes()) < 40 and time.time() < deadline:
+            time.sleep(0.05)
+        resets.append(ctl("reset", "--card", "2", "--control", sock,
+                          "--json", timeout=60))
+
+    t = threading.Thread(target=reset_midway, daemon=True)
+    t.start()
+    failed = run_clients(d.port, jobs, 200, 300)
+    t.join(70)
+    assert failed == [], (len(failed), failed[:5])
+    assert resets and resets[0].returncode == 0, resets
+    assert resets[0].json()["ok"] is True
+    cards, split = stop_and_stats(d)
+    assert len(d.handshakes()) == len(jobs)
+    assert cards[0]["quarantines"] >= 1 or cards[0]["errors"] > 0, cards
+    assert cards[1]["quarantines"] >= 1, cards
+    assert cards[2]["resets"] >= 1, cards
+    for i, c in cards.items():
+        assert c["submitted"] == c["completed"] + c["inflight"], (i, c)
