@@ -48,6 +48,8 @@ struct tlsd_options {
 	bool key_move_margin_set;
 	/* opened in main() from --cards; NULL for none (tlsd_cards.h) */
 	struct tlsd_cards *card_set;
+	/* --health-*, --backend-pool-*: checks and pooling (tlsd_backend.h) */
+	struct tlsd_backend_opts backend_opts;
 };
 
 /* struct tlsd_stats lives in tlsd_stats.h: the control socket and

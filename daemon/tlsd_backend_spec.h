@@ -38,4 +38,18 @@ struct tlsd_coalesce_opts {
 	uint32_t staged_idle_ms; /* back to small records after this idle */
 };
 
+/*
+ * Health checks and the idle pool of backend connections, for every
+ * backend of the pool (docs/backends.md).  A zero field takes the default.
+ */
+struct tlsd_backend_opts {
+	uint32_t check_interval_ms; /* probe each backend this often; 2000 */
+	uint32_t check_timeout_ms;  /* a probe not done by then failed; 1000 */
+	unsigned fall;              /* failed probes in a row: down; 3 */
+	unsigned rise;              /* good probes in a row: up again; 2 */
+	unsigned idle_max;          /* idle pooled TLS connections each; 8 */
+	uint32_t idle_timeout_ms; /* close a pooled one idle this long; 30000 */
+	bool no_pool;             /* never reuse a backend connection */
+};
+
 #endif /* TLSD_BACKEND_SPEC_H */

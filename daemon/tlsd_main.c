@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "tlsd.h"
+#include "tlsd_backend_opt.h"
 #include "tlsd_cards.h"
 #include "tlsd_ctl_proto.h"
 
@@ -45,7 +46,10 @@ static void tlsd_usage(FILE *f)
 {
 	fputs(
 	    "usage: tlscardd --listen ADDR:PORT --cert FILE --key FILE\n"
-	    "                [--cert FILE --key FILE ...] --backend ADDR:PORT\n"
+	    "                [--cert FILE --key FILE ...]\n"
+	    "                --backend [tls:]ADDR:PORT [--backend ...]\n"
+	    "                [--backend-ca FILE] [--backend-sni NAME]\n"
+	    "                [--health-* N] [--backend-pool-* N]\n"
 	    "                [--cards SPEC] [--sim-spec [I:]KNOBS ...]\n"
 	    "                [--control PATH] [--metrics ADDR:PORT]\n"
 	    "                [--client-ca FILE] [--alpn PROTO]\n"
@@ -54,13 +58,13 @@ static void tlsd_usage(FILE *f)
 	    "\n"
 	    "Terminates TLS 1.3 and 1.2 (ECDHE X25519/P-256; AES-GCM,\n"
 	    "ChaCha20-Poly1305; ECDSA P-256 or RSA certificates) and proxies\n"
-	    "the plaintext to a TCP backend.  Several --cert/--key pairs are\n"
-	    "chosen among by SNI; the first is the default.\n"
+	    "the plaintext to a pool of backends (plain TCP or TLS), balanced\n"
+	    "by least connections over the healthy ones.  Several --cert/--key\n"
+	    "pairs are chosen among by SNI; the first is the default.\n"
 	    "\n"
 	    "  --listen ADDR:PORT   address to accept TLS on ([v6]:port ok)\n"
 	    "  --cert FILE          PEM certificate chain (leaf first)\n"
 	    "  --key FILE           PEM private key of the preceding --cert\n"
-	    "  --backend ADDR:PORT  plain TCP server to forward to\n"
 	    "  --cards SPEC         none (CPU only, the default), sim:N,\n"
 	    "                       vfio:all or vfio:BDF[,BDF...]\n"
 	    "  --sim-spec [I:]KNOBS sim card model knobs (all cards, or card I;\n"
@@ -85,8 +89,10 @@ static void tlsd_usage(FILE *f)
 	    "  --tls13-only         refuse TLS 1.2 clients\n"
 	    "  --stats-on-exit      print counters when stopping\n"
 	    "  --verbose            log every handshake and every failure\n"
-	    "  --help               this text\n",
+	    "  --help               this text\n"
+	    "\nBackends (docs/backends.md):\n",
 	    f);
+	tlsd_backend_usage(f);
 	tlsd_usage_control(f);
 }
 
@@ -141,7 +147,6 @@ enum {
 	OPT_LISTEN = 256,
 	OPT_CERT,
 	OPT_KEY,
-	OPT_BACKEND,
 	OPT_CARDS,
 	OPT_CLIENT_CA,
 	OPT_ALPN,
@@ -158,13 +163,23 @@ enum {
 	OPT_BUDGET,
 	OPT_OFFLOAD_ALWAYS,
 	OPT_KEY_MOVE_MARGIN,
+	OPT_BACKEND_POOL, /* tlsd_backend_opt.c: by name */
 };
 
 static const struct option tlsd_longopts[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"cert", required_argument, NULL, OPT_CERT},
     {"key", required_argument, NULL, OPT_KEY},
-    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"backend", required_argument, NULL, OPT_BACKEND_POOL},
+    {"backend-ca", required_argument, NULL, OPT_BACKEND_POOL},
+    {"backend-sni", required_argument, NULL, OPT_BACKEND_POOL},
+    {"health-interval-ms", required_argument, NULL, OPT_BACKEND_POOL},
+    {"health-timeout-ms", required_argument, NULL, OPT_BACKEND_POOL},
+    {"health-fall", required_argument, NULL, OPT_BACKEND_POOL},
+    {"health-rise", required_argument, NULL, OPT_BACKEND_POOL},
+    {"backend-pool-idle", required_argument, NULL, OPT_BACKEND_POOL},
+    {"backend-pool-idle-ms", required_argument, NULL, OPT_BACKEND_POOL},
+    {"no-backend-pool", no_argument, NULL, OPT_BACKEND_POOL},
     {"cards", required_argument, NULL, OPT_CARDS},
     {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
     {"alpn", required_argument, NULL, OPT_ALPN},
@@ -186,12 +201,11 @@ static const struct option tlsd_longopts[] = {
 
 static int tlsd_parse_args(int argc, char **argv, struct tlsd_options *o)
 {
-	bool have_listen = false, have_backend = false;
-	struct tlsd_backend_spec *b;
-	int opt;
+	bool have_listen = false;
+	int opt, idx = -1;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "hv", tlsd_longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "hv", tlsd_longopts, &idx)) !=
 	       -1) {
 		switch (opt) {
 		case OPT_LISTEN:
@@ -199,17 +213,10 @@ static int tlsd_parse_args(int argc, char **argv, struct tlsd_options *o)
 				return EXIT_USAGE;
 			have_listen = true;
 			break;
-		case OPT_BACKEND:
-			if (have_backend) {
-				tlsd_log("--backend given twice");
+		case OPT_BACKEND_POOL:
+			if (tlsd_backend_parse_opt(tlsd_longopts[idx].name,
+			                           optarg, o))
 				return EXIT_USAGE;
-			}
-			b = &o->backends[o->nbackends];
-			snprintf(b->name, sizeof(b->name), "b%u", o->nbackends);
-			if (tlsd_parse_addr(optarg, "--backend", &b->addr))
-				return EXIT_USAGE;
-			o->nbackends++;
-			have_backend = true;
 			break;
 		case OPT_CERT:
 			if (o->ncerts == TLS_MAX_CERTS) {
@@ -290,7 +297,7 @@ static int tlsd_parse_args(int argc, char **argv, struct tlsd_options *o)
 		tlsd_log("unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!have_listen || !have_backend || !o->ncerts) {
+	if (!have_listen || !o->nbackends || !o->ncerts) {
 		tlsd_log("--listen, --backend and at least one --cert/--key "
 		         "pair are required (try --help)");
 		return EXIT_USAGE;
@@ -299,6 +306,8 @@ static int tlsd_parse_args(int argc, char **argv, struct tlsd_options *o)
 		tlsd_log("--cert %s has no --key", o->certs[o->ncerts - 1]);
 		return EXIT_USAGE;
 	}
+	if (tlsd_backend_opts_finish(o))
+		return EXIT_USAGE;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tc_hist.h"
+#include "tlsd_backend.h"
 #include "tlsd_observe.h"
 
 _Static_assert(TLSD_MAX_CARDS <= TLSD_SNAP_MAX_CARDS,
@@ -201,4 +202,6 @@ void tlsd_observe_snapshot(struct tlsd_observe *o, struct tlsd_snapshot *s)
 		/* The pool counts a key loaded where another card has it. */
 		s->key_moves += s->card[i].key_moves;
 	}
+	if (o->backends)
+		tlsd_backends_snapshot(o->backends, s);
 }

@@ -13,6 +13,8 @@
 #include "tlsd_cards.h"
 #include "tlsd_stats.h"
 
+struct tlsd_backends;
+
 struct tlsd_busy_sample {
 	uint64_t raw;   /* last sum of TC_ENG_STAT_BUSY_NS read */
 	uint64_t total; /* busy time since start, across card resets */
@@ -27,6 +29,7 @@ struct tlsd_observe {
 	const char *mode;                    /* "none", "sim", "vfio" */
 	uint64_t sample_ns;                  /* time of the last sample */
 	struct tlsd_busy_sample busy[TLSD_SNAP_MAX_CARDS];
+	const struct tlsd_backends *backends; /* NULL: none to report */
 };
 
 void tlsd_observe_init(struct tlsd_observe *o, const struct tlsd_stats *st,

@@ -26,18 +26,21 @@
 #include "tls_conn.h"
 #include "tlsd.h"
 #include "tlsd_async.h"
+#include "tlsd_backend.h"
 #include "tlsd_cards.h"
 #include "tlsd_control.h"
 #include "tlsd_metrics.h"
 #include "tlsd_observe.h"
+#include "tlsd_upstream.h"
 
 #define TLSD_BACKEND_BUF 16384
 #define TLSD_MAX_EVENTS  64
 
 struct tlsd_conn {
-	int cfd, bfd;
-	bool backend_up; /* connect() finished */
+	int cfd;
+	struct tlsd_upstream up; /* the backend side (tlsd_upstream.h) */
 	bool client_eof, backend_eof, backend_shut;
+	bool reuse_leg; /* ended at a clean boundary: pool the backend leg */
 	bool logged;
 	bool closed;            /* stale events of this batch must skip it */
 	unsigned flight_writes; /* sends to the client before established */
@@ -63,6 +66,7 @@ struct tlsd {
 	struct tlsd_conn *closing;   /* closed in this batch of events */
 	struct tlsd_conn *all;       /* every object allocated, open or not */
 	struct tlsd_async as;
+	struct tlsd_backends backends;
 };
 
 static volatile sig_atomic_t tlsd_stop;
@@ -131,8 +135,8 @@ static void tlsd_conn_close(struct tlsd *d, struct tlsd_conn *c)
 	}
 	d->st.closed++;
 	close(c->cfd);
-	if (c->bfd >= 0)
-		close(c->bfd);
+	/* A clean end leaves a TLS backend connection for the next client. */
+	tlsd_upstream_end(&c->up, c->reuse_leg);
 	tls_conn_reset(&c->tls);
 	c->closed = true;
 	c->next_free = d->closing;
@@ -222,16 +226,15 @@ static bool tlsd_to_backend(struct tlsd_conn *c, bool *dead)
 	size_t n = tls_conn_app_peek(&c->tls, &p);
 	ssize_t w;
 
-	if (!n || !c->backend_up)
+	if (!n)
 		return false;
-	w = send(c->bfd, p, n, MSG_NOSIGNAL);
+	w = tlsd_upstream_write(&c->up, p, n);
 	if (w < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			*dead = true;
+		*dead = true;
 		return false;
 	}
 	tls_conn_app_consume(&c->tls, (size_t)w);
-	return true;
+	return w > 0;
 }
 
 static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
@@ -239,9 +242,8 @@ static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
 	bool moved = false;
 	ssize_t r;
 
-	if (c->backend_up && !c->backend_eof && c->blen == 0 &&
-	    tls_conn_established(&c->tls)) {
-		r = recv(c->bfd, c->bbuf, sizeof(c->bbuf), 0);
+	if (!c->backend_eof && c->blen == 0 && tls_conn_established(&c->tls)) {
+		r = tlsd_upstream_read(&c->up, c->bbuf, sizeof(c->bbuf));
 		if (r == 0) {
 			c->backend_eof = true;
 			moved = true;
@@ -249,7 +251,7 @@ static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
 			c->blen = (size_t)r;
 			c->boff = 0;
 			moved = true;
-		} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		} else if (r != -EAGAIN) {
 			*dead = true;
 		}
 	}
@@ -280,23 +282,19 @@ static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
 	return moved;
 }
 
-static void tlsd_backend_connected(struct tlsd_conn *c, bool *dead)
+/* The client is done and the backend has answered: end here, and leave
+ * the backend connection to the next client (tlsd_upstream_reusable). */
+static bool tlsd_end_for_reuse(struct tlsd_conn *c)
 {
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (c->backend_up || c->bfd < 0)
-		return;
-	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
-		if (err != EINPROGRESS && err != EALREADY) {
-			if (tlsd_verbose)
-				tlsd_log("conn %d: backend: %s", c->cfd,
-				         strerror(err));
-			*dead = true;
-		}
-		return;
-	}
-	c->backend_up = true;
+	if (!(c->client_eof || c->tls.state == TLS_ST_CLOSED) ||
+	    c->tls.app_len || c->blen || c->backend_shut ||
+	    !tls_conn_completed(&c->tls) || !tlsd_upstream_reusable(&c->up))
+		return false;
+	/* Answer the client's close_notify, or say ours after its FIN. */
+	if (tls_is_err(tls_conn_close(&c->tls)))
+		return false;
+	c->reuse_leg = true;
+	return true;
 }
 
 static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
@@ -304,9 +302,10 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 	bool dead = false, moved;
 	unsigned rounds = 0;
 
-	tlsd_backend_connected(c, &dead);
 	do {
-		moved = tlsd_read_client(d, c, &dead);
+		moved = tlsd_upstream_pump(&c->up);
+		dead |= c->up.failed;
+		moved |= tlsd_read_client(d, c, &dead);
 		if (tls_is_err(tls_conn_process(&c->tls))) {
 			/* The alert (if any) is queued: send it, then close. */
 			tlsd_flush_client(d, c, &dead);
@@ -320,9 +319,14 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 		moved |= tlsd_to_backend(c, &dead);
 		moved |= tlsd_from_backend(c, &dead);
 		moved |= tlsd_flush_client(d, c, &dead);
+		if (tlsd_end_for_reuse(c)) {
+			tlsd_flush_client(d, c, &dead);
+			tlsd_conn_close(d, c);
+			return;
+		}
 		if ((c->client_eof || c->tls.state == TLS_ST_CLOSED) &&
-		    c->backend_up && !c->backend_shut && !c->tls.app_len) {
-			shutdown(c->bfd, SHUT_WR);
+		    !c->backend_shut && !c->tls.app_len) {
+			tlsd_upstream_shutdown(&c->up);
 			c->backend_shut = true;
 		}
 	} while (moved && !dead && ++rounds < 64);
@@ -400,8 +404,7 @@ static void tlsd_conn_free_all(struct tlsd *d)
 		d->all = c->next_all;
 		if (!c->closed) {
 			close(c->cfd);
-			if (c->bfd >= 0)
-				close(c->bfd);
+			tlsd_upstream_end(&c->up, false);
 		}
 		tls_conn_free(&c->tls);
 		tlsd_task_free(&c->task);
@@ -433,35 +436,25 @@ static void tlsd_accept(struct tlsd *d)
 			continue;
 		}
 		c->cfd = fd;
-		c->backend_up = c->client_eof = c->backend_eof = false;
+		c->client_eof = c->backend_eof = false;
 		c->backend_shut = c->logged = c->closed = false;
+		c->reuse_leg = false;
 		c->flight_writes = 0;
 		c->records_in_seen = c->records_out_seen = 0;
 		c->blen = c->boff = 0;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		/* Connect to the backend while the handshake runs. */
-		c->bfd = socket(d->opt->backends[0].addr.ss.ss_family,
-		                SOCK_STREAM | SOCK_NONBLOCK, 0);
-		if (c->bfd < 0 ||
-		    (connect(
-		         c->bfd,
-		         (const struct sockaddr *)&d->opt->backends[0].addr.ss,
-		         d->opt->backends[0].addr.len) &&
-		     errno != EINPROGRESS)) {
+		/* Connect to a backend while the handshake runs. */
+		if (tlsd_upstream_start(&c->up, &d->backends,
+		                        tlsd_tag(c, true))) {
 			if (tlsd_verbose)
-				tlsd_log("conn %d: backend %s: %s", fd,
-				         d->opt->backends[0].addr.text,
-				         strerror(errno));
+				tlsd_log("conn %d: no backend reachable", fd);
 			tlsd_conn_close(d, c);
 			continue;
 		}
-		setsockopt(c->bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		ev = (struct epoll_event){.events = EPOLLIN | EPOLLOUT |
 		                                    EPOLLET | EPOLLRDHUP,
 		                          .data.ptr = tlsd_tag(c, false)};
 		epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
-		ev.data.ptr = tlsd_tag(c, true);
-		epoll_ctl(d->epfd, EPOLL_CTL_ADD, c->bfd, &ev);
 	}
 }
 
@@ -502,6 +495,7 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 	struct tlsd_observe obs;
 	struct tlsd_control ctl;
 	struct tlsd_metrics metrics = {.lfd = -1};
+	char desc[512];
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -511,23 +505,34 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 		return 1;
 	d.epfd = epoll_create1(0);
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.lfd, &ev);
+	if (tlsd_backends_init(&d.backends, opt->backends, opt->nbackends,
+	                       &opt->backend_opts, cfg->off, d.epfd)) {
+		close(d.lfd);
+		close(d.epfd);
+		return 1;
+	}
 	tlsd_observe_init(&obs, &d.st, opt->card_set, &cfg->off->stats);
+	obs.backends = &d.backends;
 	if (tlsd_control_open(&ctl, opt->control, d.epfd, &obs) ||
 	    (opt->have_metrics &&
 	     tlsd_metrics_open(&metrics, &opt->metrics, d.epfd, &obs))) {
 		tlsd_control_close(&ctl);
+		tlsd_backends_free(&d.backends);
 		close(d.lfd);
 		close(d.epfd);
 		return 1;
 	}
 	tlsd_async_init(&d.as, opt->card_set, cfg->off, d.epfd);
-	tlsd_log("listening on %s, backend %s, %u certificate(s)%s",
-	         opt->listen.text, opt->backends[0].addr.text, cfg->ncerts,
+	tlsd_backends_describe(&d.backends, desc, sizeof(desc));
+	tlsd_log("listening on %s, backends %s, %u certificate(s)%s",
+	         opt->listen.text, desc, cfg->ncerts,
 	         cfg->client_ca ? ", client certificates required" : "");
 	while (!tlsd_stop) {
 		struct epoll_event evs[TLSD_MAX_EVENTS];
-		int n = epoll_wait(d.epfd, evs, TLSD_MAX_EVENTS,
-		                   tlsd_async_timeout(&d.as, 1000));
+		int n = epoll_wait(
+		    d.epfd, evs, TLSD_MAX_EVENTS,
+		    tlsd_async_timeout(
+		        &d.as, tlsd_backends_sleep_ms(&d.backends, 1000)));
 
 		for (int i = 0; i < n; i++) {
 			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
@@ -565,6 +570,7 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 		if (tls_is_err(tls_ticket_keys_rotate(cfg, time(NULL))))
 			tlsd_log("ticket key rotation failed: %s",
 			         tls_error_message(tls_error_last()));
+		tlsd_backends_tick(&d.backends);
 		tlsd_observe_tick(&obs);
 	}
 	tlsd_async_fini(&d.as);
@@ -575,6 +581,7 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 		tlsd_cards_print_stats(opt->card_set);
 	}
 	tlsd_conn_free_all(&d);
+	tlsd_backends_free(&d.backends);
 	close(d.lfd);
 	close(d.epfd);
 	return 0;

@@ -107,4 +107,8 @@ extern const struct ctl_cmd ctl_cmd_drain;
 extern const struct ctl_cmd ctl_cmd_undrain;
 extern const struct ctl_cmd ctl_cmd_fault;
 
+/* The backend pool of a stats reply, one row per backend
+ * (ctl_daemon_backends.c); nothing when the reply has none. */
+void ctl_print_backend_table(FILE *out, const json_t *stats);
+
 #endif /* CTL_DAEMON_H */

@@ -253,12 +253,13 @@ void ctl_stats_print(FILE *out, const json_t *stats, const json_t *prev)
 	ctl_print_jobs_table(out, jobs);
 	if (!json_array_size(json_object_get(stats, "cards"))) {
 		fputs("\n(no cards: --cards none)\n", out);
-		return;
+	} else {
+		fputc('\n', out);
+		ctl_print_card_table(out, stats, &r);
+		fputc('\n', out);
+		ctl_print_class_table(out, stats);
 	}
-	fputc('\n', out);
-	ctl_print_card_table(out, stats, &r);
-	fputc('\n', out);
-	ctl_print_class_table(out, stats);
+	ctl_print_backend_table(out, stats);
 }
 
 void ctl_cards_print(FILE *out, const json_t *cards)

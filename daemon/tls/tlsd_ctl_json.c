@@ -141,6 +141,33 @@ static json_t *tlsd_json_card_list(const struct tlsd_snapshot *s,
 	return a;
 }
 
+static json_t *tlsd_json_backend(const struct tlsd_backend_snap *b)
+{
+	return json_pack(
+	    "{s:s,s:s,s:b,s:s,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:s,s:s},"
+	    "s:{s:o,s:o,s:o,s:o}}",
+	    "name", b->name, "address", b->address, "tls", b->tls, "state",
+	    b->up ? "up" : "down", "active", tlsd_json_u64(b->active), "total",
+	    tlsd_json_u64(b->total), "failures", tlsd_json_u64(b->failures),
+	    "tls_failures", tlsd_json_u64(b->tls_failures), "retried",
+	    tlsd_json_u64(b->retried), "health", "ok",
+	    tlsd_json_u64(b->checks_ok), "failed",
+	    tlsd_json_u64(b->checks_failed), "last",
+	    b->last_check ? b->last_check : "none", "last_error", b->last_error,
+	    "pool", "new", tlsd_json_u64(b->conns_new), "reused",
+	    tlsd_json_u64(b->conns_reused), "idle", tlsd_json_u64(b->idle),
+	    "idle_closed", tlsd_json_u64(b->idle_closed));
+}
+
+static json_t *tlsd_json_backend_list(const struct tlsd_snapshot *s)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < s->nbackends; i++)
+		json_array_append_new(a, tlsd_json_backend(&s->backend[i]));
+	return a;
+}
+
 json_t *tlsd_ctl_json_stats(const struct tlsd_snapshot *s)
 {
 	const struct tlsd_stats *st = &s->st;
@@ -172,6 +199,8 @@ json_t *tlsd_ctl_json_stats(const struct tlsd_snapshot *s)
 		    json_pack("{s:o,s:o,s:o}", "total", tlsd_json_u64(s->parks),
 		              "now", tlsd_json_u64(s->parked_now), "max",
 		              tlsd_json_u64(s->max_parked)));
+	if (o)
+		json_object_set_new(o, "backends", tlsd_json_backend_list(s));
 	return o;
 }
 

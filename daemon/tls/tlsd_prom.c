@@ -18,14 +18,14 @@ static const char *const tlsd_prom_versions[TLSD_NVERSIONS] = {
     [TLSD_VER_13] = "tls1.3",
 };
 
-static void tlsd_prom_head(FILE *f, const char *name, const char *type,
-                           const char *help)
+void tlsd_prom_head(FILE *f, const char *name, const char *type,
+                    const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* Label values escape \, " and newline (exposition format). */
-static void tlsd_prom_label(FILE *f, const char *key, const char *value)
+void tlsd_prom_label(FILE *f, const char *key, const char *value)
 {
 	fprintf(f, "%s=\"", key);
 	for (const char *p = value; *p; p++) {
@@ -294,5 +294,6 @@ int tlsd_prom_write(FILE *f, const struct tlsd_snapshot *s)
 	tlsd_prom_daemon(f, s);
 	tlsd_prom_cards(f, s);
 	tlsd_prom_classes(f, s);
+	tlsd_prom_backends(f, s);
 	return ferror(f) ? -1 : 0;
 }

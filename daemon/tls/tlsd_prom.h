@@ -18,6 +18,13 @@
 /* 0, or -1 when writing to f failed. */
 int tlsd_prom_write(FILE *f, const struct tlsd_snapshot *s);
 
+/* internal, shared by tlsd_prom*.c */
+void tlsd_prom_head(FILE *f, const char *name, const char *type,
+                    const char *help);
+void tlsd_prom_label(FILE *f, const char *key, const char *value);
+/* The backend pool's families (tlsd_prom_backend.c). */
+void tlsd_prom_backends(FILE *f, const struct tlsd_snapshot *s);
+
 /* ---- the little HTTP that serves it (tlsd_http.c) ---------------------- */
 
 /* Longest request head we read; anything longer is answered 431. */

@@ -66,6 +66,28 @@ struct tlsd_card_snap {
 	struct tlsd_class_snap cls[TC_CLASS_COUNT];
 };
 
+/* Enough for every backend of the pool (tlsd_backend_spec.h). */
+#define TLSD_SNAP_MAX_BACKENDS 16
+
+/* One backend server: state, load, failures, health checks, pooling. */
+struct tlsd_backend_snap {
+	char name[32];
+	char address[128];
+	bool tls;
+	bool up;
+	uint64_t active;       /* client connections on it now */
+	uint64_t total;        /* client connections given to it */
+	uint64_t failures;     /* connects or handshakes that failed in use */
+	uint64_t tls_failures; /* TLS handshakes refused (use and checks) */
+	uint64_t retried;      /* client connections moved to another one */
+	uint64_t checks_ok, checks_failed;
+	const char *last_check; /* "ok", "failed", "none" */
+	char last_error[64];    /* why the last check or use failed */
+	/* backend connections: handshaken anew, taken from the idle pool,
+	 * idle now, and idle ones closed (timeout, full pool, peer closed) */
+	uint64_t conns_new, conns_reused, idle, idle_closed;
+};
+
 struct tlsd_snapshot {
 	double uptime_s;
 	const char *mode; /* "none" (CPU only), "sim", "vfio" */
@@ -83,6 +105,8 @@ struct tlsd_snapshot {
 	uint64_t parks, parked_now, max_parked;
 	unsigned ncards;
 	struct tlsd_card_snap card[TLSD_SNAP_MAX_CARDS];
+	unsigned nbackends;
+	struct tlsd_backend_snap backend[TLSD_SNAP_MAX_BACKENDS];
 };
 
 /* "up", "draining", "quarantined". */

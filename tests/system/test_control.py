@@ -44,6 +44,16 @@ CARD = {
 }
 CARD_WITH_CLASSES = dict(CARD, classes={
     k: CLASS for k in ("nop", "digest", "aead", "pke", "admin")})
+BACKEND = {
+    "name": STR, "address": STR, "tls": BOOL,
+    "state": ("enum", {"up", "down"}),
+    "active": INT, "total": INT, "failures": INT, "tls_failures": INT,
+    "retried": INT,
+    "health": {"ok": INT, "failed": INT,
+               "last": ("enum", {"ok", "failed", "none"}),
+               "last_error": STR},
+    "pool": {"new": INT, "reused": INT, "idle": INT, "idle_closed": INT},
+}
 STATS = {
     "schema": ("const", 1), "uptime_s": FLOAT, "mode": MODE,
     "connections": {"active": INT, "total": INT},
@@ -61,6 +71,7 @@ STATS = {
     "bytes": {"in": INT, "out": INT},
     "records": {"in": INT, "out": INT},
     "cards": ("list", CARD_WITH_CLASSES),
+    "backends": ("list", BACKEND),
 }
 CARDS_REPLY = {"schema": ("const", 1), "mode": MODE,
                "cards": ("list", CARD)}
