@@ -27,7 +27,7 @@ void tlsd_leg_failure_text(const struct tlsd_leg *leg, int err, char *buf,
 		         tls_alert_name(t->alert_received));
 		return;
 	}
-	snprintf(buf, size, "tls: %s", tls_error_name(t->error));
+	snprintf(buf, size, "tls: %s", tls_error_message(t->error));
 }
 
 static void tlsd_probe_finish(struct tlsd_probe *p, int err)
