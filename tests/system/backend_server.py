@@ -6,7 +6,7 @@ Run as its own process so a test can kill it (SIGKILL) like a crashing
 server.  GET /size/N answers N bytes of body(N) with an X-Backend header
 naming this server; the connection stays open for more requests unless
 the request says "Connection: close".  With --tls CERT KEY it speaks TLS
-(Python's ssl, OpenSSL).  stdout carries one line per event, flushed:
+(Python's ssl, OpenSSL; --tls12 caps it at TLS 1.2).  stdout carries one line per event, flushed:
 "port P" once listening, "req CONN" per request (CONN numbers the TCP
 connections this process accepted), so tests can count connections that
 carried requests.
@@ -70,11 +70,15 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--name", default="b")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--tls12", action="store_true",
+                    help="with --tls: TLS 1.2 only")
     a = ap.parse_args()
     ctx = None
     if a.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.tls[0], a.tls[1])
+        if a.tls12:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", a.port))

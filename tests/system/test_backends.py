@@ -31,11 +31,11 @@ from backend_server import body  # noqa: E402
 class Backend:
     """One backend_server.py process; .reqs counts requests per conn."""
 
-    def __init__(self, name, port=0, tls=None):
+    def __init__(self, name, port=0, tls=None, tls12=False):
         self.name = name
         args = [sys.executable, SERVER, "--port", str(port), "--name", name]
         if tls:
-            args += ["--tls", *tls]
+            args += ["--tls", *tls] + (["--tls12"] if tls12 else [])
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True)
         first = self.proc.stdout.readline()
@@ -64,8 +64,8 @@ class Backend:
 def backends():
     started = []
 
-    def start(name, port=0, tls=None):
-        b = Backend(name, port, tls)
+    def start(name, port=0, tls=None, tls12=False):
+        b = Backend(name, port, tls, tls12)
         started.append(b)
         return b
 
@@ -248,19 +248,24 @@ def tls_backend_args(tls_certs, port, ca=None, sni="ec.test"):
             ca or tls_certs["ca.crt"], "--backend-sni", sni]
 
 
-@pytest.mark.parametrize("cards", ["none", "sim:2"])
-def test_tls_backend_verified(backends, proxy, tls_certs, cards):
-    """Bodies of every size through a TLS backend, with the backend leg's
-    crypto on the CPU or on sim cards."""
-    b = backends("t0", tls=(tls_certs["ec.crt"], tls_certs["ec.key"]))
+@pytest.mark.parametrize("cards,tls12", [("none", False), ("sim:2", False),
+                                         ("none", True)])
+def test_tls_backend_verified(backends, proxy, tls_certs, cards, tls12):
+    """Bodies of every size through a TLS 1.3 or 1.2 backend, with the
+    backend leg's crypto on the CPU or on sim cards; pooled connections
+    are reused either way."""
+    b = backends("t0", tls=(tls_certs["ec.crt"], tls_certs["ec.key"]),
+                 tls12=tls12)
     d = proxy(*tls_backend_args(tls_certs, b.port), "--cards", cards)
     ctx = client_ctx(tls_certs)
     for size in (0, 1, 5000, 16384, 40000):
         name, got = fetch(d.port, ctx, size)
         assert name == "t0" and sha(got) == sha(body(size))
+        wait_for(lambda: backend_stats(d)["b0"]["active"] == 0, 20,
+                 "the client to end")
     st = backend_stats(d)["b0"]
     assert st["tls"] is True and st["state"] == "up"
-    assert st["tls_failures"] == 0
+    assert st["tls_failures"] == 0 and st["pool"]["reused"] >= 1
 
 
 @pytest.mark.parametrize("bad", ["ca", "name"])
@@ -352,7 +357,7 @@ def test_health_check_takes_out_and_brings_back(backends, proxy, tls_certs):
     b0, b1 = backends("b0"), backends("b1")
     d = proxy("--backend", "127.0.0.1:%d" % b0.port, "--backend",
               "127.0.0.1:%d" % b1.port, "--health-interval-ms", "100",
-              "--health-timeout-ms", "500", "--health-fall", "2",
+              "--health-timeout-ms", "2000", "--health-fall", "2",
               "--health-rise", "2")
     ctx = client_ctx(tls_certs)
     wait_for(lambda: backend_stats(d)["b1"]["health"]["ok"] >= 2, 20,
