@@ -22,6 +22,8 @@
 
 /* Reading stops after this many socket reads per call: fairness. */
 #define TLSD_LEG_READS 8
+/* SYN retransmissions of a backend connect (TCP_SYNCNT). */
+#define TLSD_LEG_SYN_RETRIES 2
 
 static struct tlsd_leg *tlsd_leg_alloc(struct tlsd_backends *set)
 {
@@ -38,7 +40,7 @@ struct tlsd_leg *tlsd_leg_connect(struct tlsd_backend *be)
 {
 	const struct tlsd_addr *a = &be->spec->addr;
 	struct tlsd_leg *leg = tlsd_leg_alloc(be->set);
-	int one = 1, err;
+	int one = 1, syncnt = TLSD_LEG_SYN_RETRIES, err;
 
 	if (!leg) {
 		errno = ENOMEM;
@@ -52,6 +54,9 @@ struct tlsd_leg *tlsd_leg_connect(struct tlsd_backend *be)
 	if (leg->fd < 0)
 		goto fail;
 	setsockopt(leg->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* A backend that drops SYNs: give up after ~7 s (1 + 2 + 4) rather
+	 * than the kernel's ~2 min, so the client is replayed elsewhere. */
+	setsockopt(leg->fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
 	if (connect(leg->fd, (const struct sockaddr *)&a->ss, a->len) &&
 	    errno != EINPROGRESS)
 		goto fail;

@@ -400,3 +400,7 @@ def test_backend_flags_errors(tls_certs):
     assert "--health-fall 0: expected 1..100" in r.stderr
     r = start("--backend", "tls:nohost", "--backend-ca", tls_certs["ca.crt"])
     assert r.returncode == 2 and "expected HOST:PORT" in r.stderr
+    r = start("--backend", "tls:127.0.0.1:9", "--backend-ca",
+              "/nonexistent/ca.pem", "--control", "none")
+    assert r.returncode == 1
+    assert "backend b0: --backend-ca /nonexistent/ca.pem: " in r.stderr
