@@ -21,7 +21,7 @@
 #include "tlsd_backend.h"
 
 /* Reading stops after this many socket reads per call: fairness. */
-#define TLSD_LEG_READS 8
+#define TLSD_LEG_READS       8
 /* SYN retransmissions of a backend connect (TCP_SYNCNT). */
 #define TLSD_LEG_SYN_RETRIES 2
 
