@@ -122,9 +122,11 @@ static void tlsd_upstream_fail(struct tlsd_upstream *u, int err)
 			be->idle_closed++;
 	}
 	if (tlsd_verbose)
-		tlsd_log("backend %s: %s before a reply%s", be->spec->name,
+		tlsd_log("backend %s: %s %s", be->spec->name,
 		         err ? why : "closed",
-		         u->replying || u->replay_lost ? "" : ", retrying");
+		         u->replying      ? "after its reply began"
+		         : u->replay_lost ? "before a reply, too late to retry"
+		                          : "before a reply, retrying");
 	tlsd_upstream_detach(u, false, false);
 	if (u->replying || u->replay_lost || tlsd_upstream_attach(u)) {
 		u->failed = true;
