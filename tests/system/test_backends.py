@@ -351,6 +351,32 @@ def test_pooled_connection_closed_by_backend_is_not_reused(
     assert name == "t1" and got == body(70)
 
 
+def test_idle_pool_is_bounded_and_expires(backends, proxy, tls_certs):
+    """--backend-pool-idle caps the idle connections kept; the rest are
+    closed; --backend-pool-idle-ms closes idle ones."""
+    b = backends("t0", tls=(tls_certs["ec.crt"], tls_certs["ec.key"]))
+    d = proxy(*tls_backend_args(tls_certs, b.port), "--backend-pool-idle",
+              "2", "--backend-pool-idle-ms", "5000")
+    ctx = client_ctx(tls_certs)
+    held = []
+    try:
+        for _ in range(4):
+            t = connect(d.port, ctx)
+            t.sendall(b"GET /size/10 HTTP/1.1\r\nHost: t\r\n\r\n")
+            read_response(t)
+            held.append(t)
+        assert backend_stats(d)["b0"]["pool"]["new"] == 4
+    finally:
+        for t in held:
+            t.close()
+    wait_for(lambda: backend_stats(d)["b0"]["active"] == 0, 20, "the ends")
+    st = backend_stats(d)["b0"]["pool"]
+    assert st["idle"] == 2 and st["idle_closed"] == 2
+    wait_for(lambda: backend_stats(d)["b0"]["pool"]["idle"] == 0, 20,
+             "the idle timeout")
+    assert backend_stats(d)["b0"]["pool"]["idle_closed"] == 4
+
+
 # ---- health checks -----------------------------------------------------------
 
 def test_health_check_takes_out_and_brings_back(backends, proxy, tls_certs):
