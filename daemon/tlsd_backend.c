@@ -20,6 +20,7 @@
 #define TLSD_DEF_RISE        2
 #define TLSD_DEF_IDLE_MAX    8
 #define TLSD_DEF_IDLE_MS     30000
+#define TLSD_DEF_CONNECT_MS  5000
 
 uint64_t tlsd_now_ms(void)
 {
@@ -43,6 +44,8 @@ static void tlsd_backend_opts_defaults(struct tlsd_backend_opts *o)
 		o->idle_max = TLSD_DEF_IDLE_MAX;
 	if (!o->idle_timeout_ms)
 		o->idle_timeout_ms = TLSD_DEF_IDLE_MS;
+	if (!o->connect_timeout_ms)
+		o->connect_timeout_ms = TLSD_DEF_CONNECT_MS;
 }
 
 static int tlsd_backend_tls_setup(struct tlsd_backend *be,
@@ -155,6 +158,7 @@ void tlsd_backends_tick(struct tlsd_backends *set)
 		tlsd_probe_tick(&set->b[i], now);
 		tlsd_backend_idle_expire(&set->b[i], now);
 	}
+	tlsd_legs_expire(set, now);
 	/* The batch of events is over: nothing names these legs now. */
 	tlsd_backends_reap(set);
 }
@@ -168,9 +172,9 @@ int tlsd_backends_sleep_ms(const struct tlsd_backends *set, int max_ms)
 		uint64_t at = tlsd_probe_due_ms(&set->b[i]);
 		int wait = at <= now ? 0 : (int)(at - now);
 
-		if (set->b[i].idle && wait > 100)
-			wait =
-			    100; /* idle timeouts: checked ten times a second */
+		/* idle and connect timeouts: checked ten times a second */
+		if ((set->b[i].idle || set->pending) && wait > 100)
+			wait = 100;
 		if (wait < ms)
 			ms = wait;
 	}

@@ -39,8 +39,11 @@ struct tlsd_leg {
 	bool tls_on;    /* the engine's client side runs on it */
 	bool eof;       /* the backend closed or sent close_notify */
 	bool in_use;    /* a client connection holds it */
-	bool handshake_counted;
+	bool timed_out; /* not ready by ready_by_ms: cut off */
+	bool pending;   /* on the set's list of legs with a deadline */
 	uint64_t idle_since_ms;
+	uint64_t ready_by_ms;
+	struct tlsd_leg *next_pending;
 	struct tls_conn tls;
 	struct tlsd_leg *next; /* idle list, closing list, free list */
 };
@@ -78,6 +81,7 @@ struct tlsd_backends {
 	unsigned cursor; /* least-connections tie breaker */
 	struct tlsd_backend b[TLSD_MAX_BACKENDS];
 	struct tlsd_leg *closing; /* closed in this batch of events */
+	struct tlsd_leg *pending; /* in use, connecting or handshaking */
 	struct tlsd_leg *free_legs;
 };
 
@@ -112,6 +116,14 @@ void tlsd_backend_idle_expire(struct tlsd_backend *be, uint64_t now_ms);
 /* Legs (tlsd_leg.c). */
 /* Start a non-blocking connect; NULL with errno set on an early failure. */
 struct tlsd_leg *tlsd_leg_connect(struct tlsd_backend *be);
+/*
+ * The leg must be ready (connected and handshaken) by then; if not, the
+ * next tick cuts it off and its owner sees -ETIMEDOUT from
+ * tlsd_leg_progress (the socket is shut down, which wakes the owner).
+ */
+void tlsd_leg_deadline(struct tlsd_leg *leg, uint64_t ready_by_ms);
+/* Cut off the legs of the pending list that missed their deadline. */
+void tlsd_legs_expire(struct tlsd_backends *set, uint64_t now_ms);
 /* Register (or re-tag) the leg's socket in the event loop. */
 void tlsd_leg_watch(struct tlsd_leg *leg, void *tag);
 /*

@@ -31,6 +31,7 @@ static const struct tlsd_backend_num_opt tlsd_backend_nums[] = {
     TLSD_NUM_OPT("health-rise", 1, 100, rise),
     TLSD_NUM_OPT("backend-pool-idle", 1, 1024, idle_max),
     TLSD_NUM_OPT("backend-pool-idle-ms", 10, 86400000, idle_timeout_ms),
+    TLSD_NUM_OPT("backend-connect-timeout-ms", 10, 600000, connect_timeout_ms),
 };
 
 #define TLSD_NNUMS (sizeof(tlsd_backend_nums) / sizeof(tlsd_backend_nums[0]))
@@ -147,6 +148,9 @@ void tlsd_backend_usage(FILE *f)
 	    "                       backend for reuse (8)\n"
 	    "  --backend-pool-idle-ms N  close a pooled one idle this long\n"
 	    "                       (30000)\n"
-	    "  --no-backend-pool    a new backend connection per client\n",
+	    "  --no-backend-pool    a new backend connection per client\n"
+	    "  --backend-connect-timeout-ms N  a backend connect and TLS\n"
+	    "                       handshake for a client must be done by\n"
+	    "                       then, or the client goes elsewhere (5000)\n",
 	    f);
 }

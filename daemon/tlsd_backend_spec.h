@@ -50,6 +50,8 @@ struct tlsd_backend_opts {
 	unsigned idle_max;          /* idle pooled TLS connections each; 8 */
 	uint32_t idle_timeout_ms; /* close a pooled one idle this long; 30000 */
 	bool no_pool;             /* never reuse a backend connection */
+	/* a client's backend connect + TLS handshake; then elsewhere; 5000 */
+	uint32_t connect_timeout_ms;
 };
 
 #endif /* TLSD_BACKEND_SPEC_H */

@@ -48,7 +48,7 @@ struct tlsd_leg *tlsd_leg_connect(struct tlsd_backend *be)
 	}
 	leg->be = be;
 	leg->connected = leg->tls_on = leg->eof = leg->in_use = false;
-	leg->handshake_counted = false;
+	leg->timed_out = false;
 	leg->next = NULL;
 	leg->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (leg->fd < 0)
@@ -80,6 +80,42 @@ void tlsd_leg_watch(struct tlsd_leg *leg, void *tag)
 
 	if (epoll_ctl(leg->be->set->epfd, EPOLL_CTL_MOD, leg->fd, &ev))
 		epoll_ctl(leg->be->set->epfd, EPOLL_CTL_ADD, leg->fd, &ev);
+}
+
+void tlsd_leg_deadline(struct tlsd_leg *leg, uint64_t ready_by_ms)
+{
+	struct tlsd_backends *set = leg->be->set;
+
+	leg->ready_by_ms = ready_by_ms;
+	if (leg->pending)
+		return;
+	leg->pending = true;
+	leg->next_pending = set->pending;
+	set->pending = leg;
+}
+
+void tlsd_legs_expire(struct tlsd_backends *set, uint64_t now_ms)
+{
+	struct tlsd_leg **pp = &set->pending;
+
+	while (*pp) {
+		struct tlsd_leg *leg = *pp;
+
+		/* Off the list once ready or closed (before the tick frees
+		 * closed legs, so the list never names a freed one). */
+		if (leg->fd < 0 || tlsd_leg_ready(leg) || leg->timed_out) {
+			*pp = leg->next_pending;
+			leg->pending = false;
+			continue;
+		}
+		if (now_ms >= leg->ready_by_ms) {
+			leg->timed_out = true;
+			/* Aborts a connect, ends a handshake: either way an
+			 * event for the owner, whose next progress fails. */
+			shutdown(leg->fd, SHUT_RDWR);
+		}
+		pp = &leg->next_pending;
+	}
 }
 
 bool tlsd_leg_ready(const struct tlsd_leg *leg)
@@ -175,6 +211,8 @@ int tlsd_leg_progress(struct tlsd_leg *leg)
 
 	if (leg->fd < 0)
 		return -EBADF;
+	if (leg->timed_out)
+		return -ETIMEDOUT;
 	if (!leg->connected) {
 		rc = tlsd_leg_on_connect(leg);
 		if (rc <= 0)

@@ -180,6 +180,7 @@ static const struct option tlsd_longopts[] = {
     {"backend-pool-idle", required_argument, NULL, OPT_BACKEND_POOL},
     {"backend-pool-idle-ms", required_argument, NULL, OPT_BACKEND_POOL},
     {"no-backend-pool", no_argument, NULL, OPT_BACKEND_POOL},
+    {"backend-connect-timeout-ms", required_argument, NULL, OPT_BACKEND_POOL},
     {"cards", required_argument, NULL, OPT_CARDS},
     {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
     {"alpn", required_argument, NULL, OPT_ALPN},

@@ -68,6 +68,8 @@ static int tlsd_upstream_attach(struct tlsd_upstream *u)
 				continue;
 			}
 			be->conns_new++;
+			tlsd_leg_deadline(
+			    leg, tlsd_now_ms() + set->opts.connect_timeout_ms);
 		}
 		leg->in_use = true;
 		u->leg = leg;

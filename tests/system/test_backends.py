@@ -294,6 +294,32 @@ def test_tls_backend_refused(backends, proxy, tls_certs, bad):
         "name": "tls: bad certificate"}[bad]
 
 
+def test_silent_tls_backend_times_out_to_another(backends, proxy,
+                                                tls_certs):
+    """A backend that takes the TCP connection but never answers the TLS
+    handshake is cut off after --backend-connect-timeout-ms; the client
+    is replayed on the other backend and never notices."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # the kernel accepts; nobody speaks
+    good = backends("t1", tls=(tls_certs["ec.crt"], tls_certs["ec.key"]))
+    try:
+        d = proxy("--backend", "tls:127.0.0.1:%d" % silent.getsockname()[1],
+                  "--backend", "tls:127.0.0.1:%d" % good.port,
+                  "--backend-ca", tls_certs["ca.crt"], "--backend-sni",
+                  "ec.test", "--backend-connect-timeout-ms", "500")
+        ctx = client_ctx(tls_certs)
+        for i in range(3):
+            name, got = fetch(d.port, ctx, 300 + i)
+            assert name == "t1" and got == body(300 + i)
+        st = backend_stats(d)["b0"]
+        assert st["retried"] >= 1 and st["failures"] >= 1
+        assert st["state"] == "down"
+        assert st["health"]["last_error"] == "Connection timed out"
+    finally:
+        silent.close()
+
+
 # ---- pooled backend connections ---------------------------------------------
 
 @pytest.mark.parametrize("pool", [True, False])
