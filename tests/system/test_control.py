@@ -723,6 +723,12 @@ def test_metrics(daemon, ctl):
     up = [l["card"] for l, v in fams["tlscard_card_state"]["samples"]
           if l["state"] == "up" and v == 1]
     assert sorted(up) == ["sim0", "sim1", "sim2"]
+    # the backend pool (docs/backends.md): one plain backend, in service
+    [(labels, value)] = fams["tlscard_backend_up"]["samples"]
+    assert labels["backend"] == "b0" and labels["tls"] == "false"
+    assert value == 1
+    [(_, total)] = fams["tlscard_backend_connections_total"]["samples"]
+    assert 4 <= total <= s["backends"][0]["total"]
 
 
 def test_metrics_http_errors(daemon):
