@@ -50,6 +50,18 @@ struct tlsd_options {
 	struct tlsd_cards *card_set;
 	/* --health-*, --backend-pool-*: checks and pooling (tlsd_backend.h) */
 	struct tlsd_backend_opts backend_opts;
+	/* -c FILE (tlsd_config.c); strings it read live in owned */
+	const char *config_file;
+	struct tlsd_strings *owned;
+	unsigned workers;      /* --workers N; 0 or 1: one process */
+	unsigned worker_index; /* this worker (tlsd_workers.c) */
+	/* --ticket-key-file (tlsd_ticket_file.c); NULL: keys in memory */
+	const char *ticket_key_file;
+	uint32_t ticket_rotate_s;  /* in-memory ring's rotation; 0: default */
+	uint32_t drain_timeout_ms; /* SIGTERM: wait this long for open
+	                              connections; 0: the default */
+	bool check_config;         /* --check-config */
+	const char *rotate_ticket_file; /* --rotate-ticket-key-file */
 };
 
 /* struct tlsd_stats lives in tlsd_stats.h: the control socket and
@@ -68,10 +80,14 @@ struct tlsd_source {
 
 /* "HOST:PORT" or "[V6]:PORT"; 0 or -1 with a message on stderr. */
 int tlsd_parse_addr(const char *arg, const char *flag, struct tlsd_addr *a);
-/* Run until SIGINT/SIGTERM; returns the exit code. */
-int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg);
+struct tlsd_gen;
+/* Serve g (tlsd_gen.h; the caller keeps its reference) until SIGINT, or
+ * SIGTERM and the drain; SIGHUP reloads.  Returns the exit code. */
+int tlsd_run(struct tlsd_gen *g);
 
 extern bool tlsd_verbose;
+/* "tlscardd: ", or "tlscardd[wI]: " in worker I */
+extern char tlsd_log_prefix[32];
 void tlsd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* TLSD_H */

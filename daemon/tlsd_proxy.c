@@ -29,12 +29,15 @@
 #include "tlsd_backend.h"
 #include "tlsd_cards.h"
 #include "tlsd_control.h"
+#include "tlsd_gen.h"
 #include "tlsd_metrics.h"
 #include "tlsd_observe.h"
+#include "tlsd_ticket_file.h"
 #include "tlsd_upstream.h"
 
 #define TLSD_BACKEND_BUF 16384
 #define TLSD_MAX_EVENTS  64
+#define TLSD_DRAIN_MS    30000 /* SIGTERM's default wait */
 
 struct tlsd_conn {
 	int cfd;
@@ -46,6 +49,7 @@ struct tlsd_conn {
 	unsigned flight_writes; /* sends to the client before established */
 	unsigned records_in_seen, records_out_seen; /* already in d->st */
 	struct tls_conn tls;
+	struct tlsd_gen *gen;           /* the configuration it started with */
 	uint8_t bbuf[TLSD_BACKEND_BUF]; /* backend -> client plaintext */
 	size_t blen, boff;
 	struct tlsd_conn *next_free;
@@ -58,23 +62,35 @@ struct tlsd_conn {
 };
 
 struct tlsd {
-	const struct tlsd_options *opt;
-	struct tls_config *cfg;
+	/* the newest configuration: new connections take it */
+	struct tlsd_gen *gen;
+	const struct tlsd_options *opt; /* &gen->opt */
+	struct tls_config *cfg;         /* &gen->tls */
 	int epfd, lfd;
 	struct tlsd_stats st;
 	struct tlsd_conn *free_list; /* reused: no allocation per accept */
 	struct tlsd_conn *closing;   /* closed in this batch of events */
 	struct tlsd_conn *all;       /* every object allocated, open or not */
 	struct tlsd_async as;
-	struct tlsd_backends backends;
+	struct tlsd_backends *backends; /* gen's pool */
+	struct tlsd_observe *obs;
+	/* replaced by a reload, kept (one reference each) while their
+	 * connections run: their backend pools still need ticks */
+	struct tlsd_gen *retired[16];
+	unsigned nretired;
 };
 
-static volatile sig_atomic_t tlsd_stop;
+/* SIGINT: stop now; SIGTERM: drain, then stop; SIGHUP: reload. */
+static volatile sig_atomic_t tlsd_stop, tlsd_drain, tlsd_reload;
 
 static void tlsd_on_signal(int sig)
 {
-	(void)sig;
-	tlsd_stop = 1;
+	if (sig == SIGHUP)
+		tlsd_reload = 1;
+	else if (sig == SIGTERM)
+		tlsd_drain = 1;
+	else
+		tlsd_stop = 1;
 }
 
 /* epoll tags: the listener is NULL; sockets are the conn pointer + side. */
@@ -94,6 +110,9 @@ static int tlsd_listen(struct tlsd *d)
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Workers each bind the address; the kernel spreads connections. */
+	if (d->opt->workers > 1)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) ||
 	    listen(fd, 512)) {
 		tlsd_log("--listen %s: %s", a->text, strerror(errno));
@@ -138,6 +157,8 @@ static void tlsd_conn_close(struct tlsd *d, struct tlsd_conn *c)
 	/* A clean end leaves a TLS backend connection for the next client. */
 	tlsd_upstream_end(&c->up, c->reuse_leg);
 	tls_conn_reset(&c->tls);
+	tlsd_gen_put(c->gen);
+	c->gen = NULL;
 	c->closed = true;
 	c->next_free = d->closing;
 	d->closing = c;
@@ -242,7 +263,10 @@ static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
 	bool moved = false;
 	ssize_t r;
 
-	if (!c->backend_eof && c->blen == 0 && tls_conn_established(&c->tls)) {
+	/* Also after the client's close_notify: the backend's EOF is what
+	 * lets the connection close (a drain waits for it). */
+	if (!c->backend_eof && c->blen == 0 &&
+	    (tls_conn_established(&c->tls) || c->tls.state == TLS_ST_CLOSED)) {
 		r = tlsd_upstream_read(&c->up, c->bbuf, sizeof(c->bbuf));
 		if (r == 0) {
 			c->backend_eof = true;
@@ -408,6 +432,7 @@ static void tlsd_conn_free_all(struct tlsd *d)
 		}
 		tls_conn_free(&c->tls);
 		tlsd_task_free(&c->task);
+		tlsd_gen_put(c->gen);
 		free(c);
 	}
 	d->free_list = d->closing = NULL;
@@ -424,6 +449,8 @@ static void tlsd_accept(struct tlsd *d)
 			return;
 		d->st.accepted++;
 		c = tlsd_conn_get(d);
+		if (c)
+			c->gen = NULL;
 		if (!c || tls_is_err(tls_conn_init_server(&c->tls, d->cfg))) {
 			tlsd_log("out of memory for a connection");
 			close(fd);
@@ -436,6 +463,7 @@ static void tlsd_accept(struct tlsd *d)
 			continue;
 		}
 		c->cfd = fd;
+		c->gen = tlsd_gen_get(d->gen);
 		c->client_eof = c->backend_eof = false;
 		c->backend_shut = c->logged = c->closed = false;
 		c->reuse_leg = false;
@@ -444,7 +472,7 @@ static void tlsd_accept(struct tlsd *d)
 		c->blen = c->boff = 0;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		/* Connect to a backend while the handshake runs. */
-		if (tlsd_upstream_start(&c->up, &d->backends,
+		if (tlsd_upstream_start(&c->up, d->backends,
 		                        tlsd_tag(c, true))) {
 			if (tlsd_verbose)
 				tlsd_log("conn %d: no backend reachable", fd);
@@ -487,11 +515,119 @@ static void tlsd_print_stats(const struct tlsd *d)
 	         (unsigned long long)o->batches);
 }
 
-int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
+/* SIGHUP: new connections get the next generation; open ones keep
+ * theirs (each holds a reference). */
+static void tlsd_backends_destroy(void *set)
 {
-	struct tlsd d = {.opt = opt, .cfg = cfg};
+	tlsd_backends_free(set);
+	free(set);
+}
+
+/* g's backend pool, freed with g. */
+static int tlsd_gen_backends(struct tlsd *d, struct tlsd_gen *g)
+{
+	struct tlsd_backends *set = calloc(1, sizeof(*set));
+
+	if (!set ||
+	    tlsd_backends_init(set, g->opt.backends, g->opt.nbackends,
+	                       &g->opt.backend_opts, g->tls.off, d->epfd)) {
+		free(set);
+		return -1;
+	}
+	g->backends = set;
+	g->free_backends = tlsd_backends_destroy;
+	return 0;
+}
+
+static void tlsd_do_reload(struct tlsd *d, struct tlsd_ticket_watch *tw)
+{
+	struct tlsd_gen *g = tlsd_gen_reload(d->gen);
+
+	if (!g)
+		return;
+	if (tlsd_gen_backends(d, g)) {
+		tlsd_log("reload failed: backends; keeping configuration %u",
+		         d->gen->id);
+		tlsd_gen_put(g);
+		return;
+	}
+	/* The old generation's connections keep its pool. */
+	if (d->nretired < sizeof(d->retired) / sizeof(d->retired[0]))
+		d->retired[d->nretired++] = d->gen;
+	else
+		tlsd_gen_put(d->gen);
+	d->gen = g;
+	d->opt = &g->opt;
+	d->cfg = &g->tls;
+	d->backends = g->backends;
+	d->obs->backends = d->backends;
+	tlsd_ticket_watch_init(tw, g->opt.ticket_key_file);
+}
+
+/* Tick retired pools; free a generation no connection uses any more. */
+static void tlsd_retired_tick(struct tlsd *d)
+{
+	for (unsigned i = 0; i < d->nretired;) {
+		struct tlsd_gen *g = d->retired[i];
+
+		tlsd_backends_tick(g->backends);
+		if (g->refs > 1) {
+			i++;
+			continue;
+		}
+		tlsd_gen_put(g);
+		d->retired[i] = d->retired[--d->nretired];
+	}
+}
+
+/* SIGTERM: no new connections; the loop ends when the open ones have
+ * finished or the drain timeout passed. */
+static void tlsd_start_drain(struct tlsd *d, struct timespec *deadline)
+{
+	uint32_t ms =
+	    d->opt->drain_timeout_ms ? d->opt->drain_timeout_ms : TLSD_DRAIN_MS;
+
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->lfd, NULL);
+	close(d->lfd);
+	d->lfd = -1;
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += ms / 1000;
+	deadline->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (deadline->tv_nsec >= 1000000000) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000;
+	}
+	tlsd_log("draining: %llu connection(s) open, waiting up to %u ms",
+	         (unsigned long long)(d->st.accepted - d->st.closed), ms);
+}
+
+static bool tlsd_drained(const struct tlsd *d, const struct timespec *end)
+{
+	struct timespec now;
+
+	if (d->st.accepted == d->st.closed) {
+		tlsd_log("drained: every connection finished");
+		return true;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > end->tv_sec ||
+	    (now.tv_sec == end->tv_sec && now.tv_nsec >= end->tv_nsec)) {
+		tlsd_log("drain timeout: closing %llu connection(s)",
+		         (unsigned long long)(d->st.accepted - d->st.closed));
+		return true;
+	}
+	return false;
+}
+
+int tlsd_run(struct tlsd_gen *g)
+{
+	struct tlsd d = {
+	    .gen = tlsd_gen_get(g), .opt = &g->opt, .cfg = &g->tls};
+	const struct tlsd_options *opt = d.opt;
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	struct sigaction sa = {.sa_handler = tlsd_on_signal};
+	struct tlsd_ticket_watch tw;
+	struct timespec drain_end = {0, 0};
 	struct tlsd_observe obs;
 	struct tlsd_control ctl;
 	struct tlsd_metrics metrics = {.lfd = -1};
@@ -499,41 +635,58 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	tlsd_ticket_watch_init(&tw, opt->ticket_key_file);
 	d.lfd = tlsd_listen(&d);
-	if (d.lfd < 0)
-		return 1;
-	d.epfd = epoll_create1(0);
-	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.lfd, &ev);
-	if (tlsd_backends_init(&d.backends, opt->backends, opt->nbackends,
-	                       &opt->backend_opts, cfg->off, d.epfd)) {
-		close(d.lfd);
-		close(d.epfd);
+	if (d.lfd < 0) {
+		tlsd_gen_put(d.gen);
 		return 1;
 	}
-	tlsd_observe_init(&obs, &d.st, opt->card_set, &cfg->off->stats);
-	obs.backends = &d.backends;
+	d.epfd = epoll_create1(0);
+	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.lfd, &ev);
+	if (!g->backends && tlsd_gen_backends(&d, g)) {
+		close(d.lfd);
+		close(d.epfd);
+		tlsd_gen_put(d.gen);
+		return 1;
+	}
+	d.backends = g->backends;
+	tlsd_observe_init(&obs, &d.st, opt->card_set, &d.cfg->off->stats);
+	d.obs = &obs;
+	obs.backends = d.backends;
 	if (tlsd_control_open(&ctl, opt->control, d.epfd, &obs) ||
 	    (opt->have_metrics &&
 	     tlsd_metrics_open(&metrics, &opt->metrics, d.epfd, &obs))) {
 		tlsd_control_close(&ctl);
-		tlsd_backends_free(&d.backends);
 		close(d.lfd);
 		close(d.epfd);
+		tlsd_gen_put(d.gen);
 		return 1;
 	}
-	tlsd_async_init(&d.as, opt->card_set, cfg->off, d.epfd);
-	tlsd_backends_describe(&d.backends, desc, sizeof(desc));
+	tlsd_async_init(&d.as, opt->card_set, d.cfg->off, d.epfd);
+	tlsd_backends_describe(d.backends, desc, sizeof(desc));
 	tlsd_log("listening on %s, backends %s, %u certificate(s)%s",
-	         opt->listen.text, desc, cfg->ncerts,
-	         cfg->client_ca ? ", client certificates required" : "");
+	         opt->listen.text, desc, d.cfg->ncerts,
+	         d.cfg->client_ca ? ", client certificates required" : "");
 	while (!tlsd_stop) {
 		struct epoll_event evs[TLSD_MAX_EVENTS];
-		int n = epoll_wait(
+		int n;
+
+		if (tlsd_reload) {
+			tlsd_reload = 0;
+			tlsd_do_reload(&d, &tw);
+		}
+		if (tlsd_drain && d.lfd >= 0)
+			tlsd_start_drain(&d, &drain_end);
+		if (d.lfd < 0 && tlsd_drained(&d, &drain_end))
+			break;
+		/* Draining: wake to check the deadline. */
+		n = epoll_wait(
 		    d.epfd, evs, TLSD_MAX_EVENTS,
 		    tlsd_async_timeout(
-		        &d.as, tlsd_backends_sleep_ms(&d.backends, 1000)));
-
+		        &d.as, tlsd_backends_sleep_ms(d.backends,
+		                                      d.lfd < 0 ? 50 : 1000)));
 		for (int i = 0; i < n; i++) {
 			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
 
@@ -567,22 +720,30 @@ int tlsd_run(const struct tlsd_options *opt, struct tls_config *cfg)
 			c->next_free = d.free_list;
 			d.free_list = c;
 		}
-		if (tls_is_err(tls_ticket_keys_rotate(cfg, time(NULL))))
+		if (tls_is_err(tls_ticket_keys_rotate(d.cfg, time(NULL))))
 			tlsd_log("ticket key rotation failed: %s",
 			         tls_error_message(tls_error_last()));
-		tlsd_backends_tick(&d.backends);
+		tlsd_ticket_watch_poll(&tw, d.cfg, time(NULL));
+		tlsd_backends_tick(d.backends);
+		tlsd_retired_tick(&d);
 		tlsd_observe_tick(&obs);
 	}
 	tlsd_async_fini(&d.as);
 	tlsd_metrics_close(&metrics);
 	tlsd_control_close(&ctl);
-	if (opt->stats_on_exit) {
+	if (d.opt->stats_on_exit) {
 		tlsd_print_stats(&d);
-		tlsd_cards_print_stats(opt->card_set);
+		tlsd_cards_print_stats(d.opt->card_set);
 	}
 	tlsd_conn_free_all(&d);
-	tlsd_backends_free(&d.backends);
-	close(d.lfd);
+	while (d.nretired)
+		tlsd_gen_put(d.retired[--d.nretired]);
+	/* Now, while the pool's sockets are still in epfd. */
+	d.gen->free_backends(d.gen->backends);
+	d.gen->backends = NULL;
+	if (d.lfd >= 0)
+		close(d.lfd);
 	close(d.epfd);
+	tlsd_gen_put(d.gen);
 	return 0;
 }

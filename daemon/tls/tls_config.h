@@ -42,8 +42,12 @@ struct tls_cert {
 	size_t cert12_len;
 };
 
+#define TLS_TICKET_SECRET_LEN 32 /* AES-256-GCM */
+
 struct tls_ticket_key {
 	uint8_t name[TLS_TICKET_NAME_LEN];
+	/* kept so a reloaded configuration can take over the ring */
+	uint8_t secret[TLS_TICKET_SECRET_LEN];
 	struct tls_aead_key seal, open;
 	time_t created;
 	bool valid;
@@ -68,6 +72,8 @@ struct tls_config {
 	struct tls_ticket_key tickets[TLS_TICKET_KEYS];
 	unsigned ticket_rotate_secs;
 	bool tickets_enabled;
+	/* the ring comes from outside (a ticket-key file): never rotate */
+	bool ticket_keys_external;
 	/* switches */
 	bool incremental_transcript;
 	bool enable_tls12;
@@ -94,6 +100,19 @@ bool tls_cert_matches(const struct tls_cert *c, const uint8_t *name,
 
 /* tls_ticket.c: rotate when the current key is older than the period. */
 TLS_RESULT tls_ticket_keys_rotate(struct tls_config *cfg, time_t now);
+/*
+ * Replace the ring with n (1..TLS_TICKET_KEYS) keys, newest (the one that
+ * seals) first; created[i] is when key i was made.  With external set the
+ * ring no longer rotates by itself: whoever supplies it rotates it.
+ */
+TLS_RESULT tls_ticket_keys_set(struct tls_config *cfg,
+                               const uint8_t (*names)[TLS_TICKET_NAME_LEN],
+                               const uint8_t (*secrets)[TLS_TICKET_SECRET_LEN],
+                               const time_t *created, unsigned n,
+                               bool external);
+/* dst takes src's ring (a reloaded configuration keeps tickets valid). */
+TLS_RESULT tls_ticket_keys_copy(struct tls_config *dst,
+                                const struct tls_config *src);
 
 /* The detail of the last tls_config_* failure, for the user. */
 const char *tls_config_error(void);

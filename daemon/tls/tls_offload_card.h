@@ -87,6 +87,11 @@ int tls_offload_card_add_key(struct tls_offload *o, EVP_PKEY *pkey);
  * -errno. */
 int tls_offload_card_add_blob(struct tls_offload *o, const uint8_t *base,
                               size_t len);
+/* A reload retired the configuration that added them: free the key's
+ * pool slot and the blob's store slot (no job may still name them).
+ * 0, or -ENOENT when o does not hold it. */
+int tls_offload_card_remove_key(struct tls_offload *o, EVP_PKEY *pkey);
+int tls_offload_card_remove_blob(struct tls_offload *o, const uint8_t *base);
 /* Reload the blobs on cards that reset since the last call; returns how
  * many cards were reloaded. */
 unsigned tls_offload_card_refresh(struct tls_offload *o);

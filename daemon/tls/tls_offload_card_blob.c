@@ -37,7 +37,7 @@ static int tls_card_blobs_load_on(struct tls_offload_card *c, unsigned i)
 	struct tc_job *list[TLS_CARD_MAX_BLOBS];
 	uint64_t deadline = tc_now_ns() + TLS_BLOB_WAIT_MS * 1000000ull;
 	struct tc_qp *qp = NULL;
-	unsigned qid, left;
+	unsigned qid, left, n = 0;
 	int ret = -ENODEV;
 
 	/* The pool's queue is the first free one; take another. */
@@ -49,6 +49,9 @@ static int tls_card_blobs_load_on(struct tls_offload_card *c, unsigned i)
 	for (unsigned b = 0; b < c->nblobs; b++) {
 		struct tc_blob_cmd *cmd = &jobs[b].sqe.u.blob;
 
+		done[b] = !c->blobs[b].base; /* a removed blob's free slot */
+		if (done[b])
+			continue;
 		memset(&jobs[b], 0, sizeof(jobs[b]));
 		jobs[b].sqe.opcode = TC_OP_BLOB_LOAD;
 		cmd->blob_id = htole32(b);
@@ -56,12 +59,12 @@ static int tls_card_blobs_load_on(struct tls_offload_card *c, unsigned i)
 		cmd->addr = htole64(c->blobs[b].mem.iova);
 		jobs[b].done = tls_blob_job_done;
 		jobs[b].user = &done[b];
-		list[b] = &jobs[b];
+		list[n++] = &jobs[b];
 	}
-	if (tc_qp_submit(qp, list, c->nblobs) != c->nblobs)
+	if (tc_qp_submit(qp, list, n) != n)
 		goto out;
 	tc_qp_flush(qp);
-	c->cnt->blob_loads += c->nblobs;
+	c->cnt->blob_loads += n;
 	do {
 		struct pollfd pfd = {.fd = tc_qp_eventfd(qp), .events = POLLIN};
 		uint64_t v;
@@ -78,7 +81,8 @@ static int tls_card_blobs_load_on(struct tls_offload_card *c, unsigned i)
 	} while (tc_now_ns() < deadline);
 	ret = 0;
 	for (unsigned b = 0; b < c->nblobs; b++) {
-		bool ok = done[b] && jobs[b].status == TC_STS_OK;
+		bool ok = !c->blobs[b].base ||
+		          (done[b] && jobs[b].status == TC_STS_OK);
 
 		c->blobs[b].loaded[i] = ok;
 		if (!ok)
@@ -106,16 +110,19 @@ int tls_offload_card_add_blob(struct tls_offload *o, const uint8_t *base,
 
 	if (!tls_offload_is_card(o) || !base || !len || len > TC_BLOB_MAX_LEN)
 		return -EINVAL;
-	if (c->nblobs == TLS_CARD_MAX_BLOBS)
+	/* Reuse the slot of a blob removed at a reload, else a new one. */
+	for (b = c->blobs; b < c->blobs + c->nblobs && b->base; b++)
+		;
+	if (b == c->blobs + TLS_CARD_MAX_BLOBS)
 		return -ENOSPC;
-	b = &c->blobs[c->nblobs];
 	memset(b, 0, sizeof(*b));
 	if (tc_dma_alloc(c->ctx, len, &b->mem))
 		return -ENOMEM;
 	memcpy(b->mem.va, base, len);
 	b->base = base;
 	b->len = len;
-	c->nblobs++;
+	if (b == c->blobs + c->nblobs)
+		c->nblobs++;
 	for (unsigned i = 0; i < tc_pool_ncards(c->pool) && i < 16; i++) {
 		int r;
 
@@ -150,13 +157,35 @@ unsigned tls_offload_card_refresh(struct tls_offload *o)
 	return reloaded;
 }
 
+int tls_offload_card_remove_blob(struct tls_offload *o, const uint8_t *base)
+{
+	struct tls_offload_card *c = tls_card(o);
+
+	if (!tls_offload_is_card(o) || !base)
+		return -EINVAL;
+	for (unsigned b = 0; b < c->nblobs; b++) {
+		struct tls_card_blob *bl = &c->blobs[b];
+
+		if (bl->base != base)
+			continue;
+		/* The id stays loaded on the cards until the slot is reused
+		 * (and reloaded); no digest names it, as find skips it. */
+		tc_dma_free(c->ctx, &bl->mem);
+		bl->base = NULL;
+		bl->len = 0;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int tls_card_blob_find(const struct tls_offload_card *c, const uint8_t *p,
                        size_t len, uint32_t *off)
 {
 	for (unsigned b = 0; b < c->nblobs; b++) {
 		const struct tls_card_blob *bl = &c->blobs[b];
 
-		if (p >= bl->base && p + len <= bl->base + bl->len) {
+		if (bl->base && p >= bl->base &&
+		    p + len <= bl->base + bl->len) {
 			*off = (uint32_t)(p - bl->base);
 			return (int)b;
 		}
@@ -167,6 +196,7 @@ int tls_card_blob_find(const struct tls_offload_card *c, const uint8_t *p,
 void tls_card_blobs_free(struct tls_offload_card *c)
 {
 	for (unsigned b = 0; b < c->nblobs; b++)
-		tc_dma_free(c->ctx, &c->blobs[b].mem);
+		if (c->blobs[b].base)
+			tc_dma_free(c->ctx, &c->blobs[b].mem);
 	c->nblobs = 0;
 }

@@ -299,6 +299,22 @@ int tls_offload_card_add_key(struct tls_offload *o, EVP_PKEY *pkey)
 	return 0;
 }
 
+int tls_offload_card_remove_key(struct tls_offload *o, EVP_PKEY *pkey)
+{
+	struct tls_offload_card *c = tls_card(o);
+
+	if (!tls_offload_is_card(o) || !pkey)
+		return -EINVAL;
+	for (unsigned i = 0; i < c->npkeys; i++) {
+		if (c->pkeys[i].pkey != pkey)
+			continue;
+		tc_pool_key_destroy(c->pool, c->pkeys[i].slot);
+		c->pkeys[i] = c->pkeys[--c->npkeys];
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static const struct tls_card_pkey *
 tls_card_pkey_find(struct tls_offload_card *c, EVP_PKEY *pkey)
 {

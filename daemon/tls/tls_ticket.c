@@ -15,10 +15,12 @@ tls_result tls_ticket_keys_rotate(struct tls_config *cfg, time_t now)
 	struct tls_offload *o = cfg->off;
 	struct tls_ticket_key *cur = &cfg->tickets[0];
 	struct tls_ticket_key *old = &cfg->tickets[TLS_TICKET_KEYS - 1];
-	uint8_t key[32];
+	uint8_t key[TLS_TICKET_SECRET_LEN];
 	tls_result r;
 
-	if (cur->valid && now - cur->created < (time_t)cfg->ticket_rotate_secs)
+	if (cfg->ticket_keys_external ||
+	    (cur->valid &&
+	     now - cur->created < (time_t)cfg->ticket_rotate_secs))
 		return TLS_OK;
 	o->ops->aead_key_clear(o, &old->seal);
 	o->ops->aead_key_clear(o, &old->open);
@@ -33,11 +35,74 @@ tls_result tls_ticket_keys_rotate(struct tls_config *cfg, time_t now)
 	if (tls_is_ok(r))
 		r = o->ops->aead_key_set(o, &cur->open, TLS_AEAD_AES_256_GCM,
 		                         false, key);
+	if (tls_is_ok(r))
+		memcpy(cur->secret, key, sizeof(key));
 	OPENSSL_cleanse(key, sizeof(key));
 	TLS_GUARD(r);
 	cur->created = now;
 	cur->valid = true;
 	return TLS_OK;
+}
+
+tls_result tls_ticket_keys_set(struct tls_config *cfg,
+                               const uint8_t (*names)[TLS_TICKET_NAME_LEN],
+                               const uint8_t (*secrets)[TLS_TICKET_SECRET_LEN],
+                               const time_t *created, unsigned n, bool external)
+{
+	struct tls_offload *o = cfg->off;
+
+	TLS_ENSURE(n >= 1 && n <= TLS_TICKET_KEYS, TLS_ERR_CONFIG);
+	for (unsigned i = 0; i < TLS_TICKET_KEYS; i++) {
+		struct tls_ticket_key *k = &cfg->tickets[i];
+
+		if (k->valid) {
+			o->ops->aead_key_clear(o, &k->seal);
+			o->ops->aead_key_clear(o, &k->open);
+		}
+		OPENSSL_cleanse(k, sizeof(*k));
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct tls_ticket_key *k = &cfg->tickets[i];
+
+		memcpy(k->name, names[i], TLS_TICKET_NAME_LEN);
+		memcpy(k->secret, secrets[i], TLS_TICKET_SECRET_LEN);
+		TLS_GUARD(o->ops->aead_key_set(
+		    o, &k->seal, TLS_AEAD_AES_256_GCM, true, k->secret));
+		TLS_GUARD(o->ops->aead_key_set(
+		    o, &k->open, TLS_AEAD_AES_256_GCM, false, k->secret));
+		k->created = created[i];
+		k->valid = true;
+	}
+	cfg->ticket_keys_external = external;
+	return TLS_OK;
+}
+
+tls_result tls_ticket_keys_copy(struct tls_config *dst,
+                                const struct tls_config *src)
+{
+	uint8_t names[TLS_TICKET_KEYS][TLS_TICKET_NAME_LEN];
+	uint8_t secrets[TLS_TICKET_KEYS][TLS_TICKET_SECRET_LEN];
+	time_t created[TLS_TICKET_KEYS];
+	unsigned n = 0;
+	tls_result r;
+
+	for (unsigned i = 0; i < TLS_TICKET_KEYS; i++) {
+		const struct tls_ticket_key *k = &src->tickets[i];
+
+		if (!k->valid)
+			continue;
+		memcpy(names[n], k->name, TLS_TICKET_NAME_LEN);
+		memcpy(secrets[n], k->secret, TLS_TICKET_SECRET_LEN);
+		created[n++] = k->created;
+	}
+	if (!n)
+		return TLS_OK;
+	r = tls_ticket_keys_set(
+	    dst, (const uint8_t(*)[TLS_TICKET_NAME_LEN])names,
+	    (const uint8_t(*)[TLS_TICKET_SECRET_LEN])secrets, created, n,
+	    src->ticket_keys_external);
+	OPENSSL_cleanse(secrets, sizeof(secrets));
+	return r;
 }
 
 tls_result tls_ticket_seal(struct tls_config *cfg, const struct tls_session *s,
