@@ -184,7 +184,8 @@ class Daemon:
 
     def close(self):
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            # SIGINT stops at once; SIGTERM would drain first.
+            self.proc.send_signal(signal.SIGINT)
             try:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
