@@ -127,6 +127,9 @@ static void tlsd_gen_keep(struct tlsd_options *n, const struct tlsd_options *o)
 	    n->workers != o->workers)
 		tlsd_log("reload: cards and workers need a restart; "
 		         "unchanged");
+	/* A worker's ticket-key file may be the one its parent made. */
+	if (!n->ticket_key_file && o->workers > 1)
+		n->ticket_key_file = o->ticket_key_file;
 	n->listen = o->listen;
 	n->cards = o->cards;
 	memcpy(n->sim_spec, o->sim_spec, sizeof(n->sim_spec));

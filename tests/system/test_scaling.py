@@ -108,6 +108,12 @@ def test_workers_spread_connections_and_resume_each_other(tmp_path,
                    for l in d.lines if l.startswith(f"tlscardd[{w}]")
                    and "resumed=1" in l}
         assert resumed == {"w0", "w1"}, d.lines
+        # SIGHUP goes on to both workers; tickets stay valid.
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_line(r"tlscardd\[w0\]: reloaded: configuration 2")
+        d.wait_line(r"tlscardd\[w1\]: reloaded: configuration 2")
+        rc, out = openssl_client(d.port, "-tls1_3", "-sess_in", sess)
+        assert "Reused, TLSv1.3" in out, out
         # SIGTERM goes on to the workers; the parent exits 0 after them.
         d.proc.send_signal(signal.SIGTERM)
         assert d.proc.wait(30) == 0
