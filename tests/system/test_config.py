@@ -3,6 +3,7 @@
 serve; flags override the file; SIGHUP reloads certificates under load
 without a failed request; SIGTERM drains an in-flight request; a reload
 that fails keeps the old configuration.  (docs/configuration.md)"""
+import json
 import os
 import shutil
 import signal
@@ -209,7 +210,9 @@ def test_sighup_under_load_serves_the_new_certificate(tmp_path, tls_backend,
                  "cert = %s\nkey = %s\n\n[backend app]\naddress = "
                  "127.0.0.1:%d\n\n[cards]\nmode = %s\n" %
                  (live_crt, live_key, tls_backend.port, cards))
-    d = Daemon(["-c", path, "--control", "none"])
+    ctl = str(tmp_path / "ctl.sock")
+    extra = ["--offload-always"] if cards != "none" else []
+    d = Daemon(["-c", path, "--control", ctl, *extra])
     clients, per_client = 20, 15
     failures, done = [], []
     try:
@@ -251,8 +254,23 @@ def test_sighup_under_load_serves_the_new_certificate(tmp_path, tls_backend,
         assert len(done) == clients * per_client
         assert served_fingerprint(d.port) == fingerprint(new_crt)
         assert d.alive()
+        if cards != "none":
+            # The reloaded key signs on the cards: it is in a key slot.
+            before = sign_jobs(ctl)
+            for _ in range(3):
+                assert https_get(d.port).endswith(HTTP_BODY)
+            after = sign_jobs(ctl)
+            assert after["card"] >= before["card"] + 3, (before, after)
+            assert after["cpu"] == before["cpu"], (before, after)
     finally:
         d.close()
+
+
+def sign_jobs(ctl):
+    r = run([os.path.join(os.path.dirname(TLSCARDD), "tlscardctl"), "stats",
+             "--json", "--control", ctl], timeout=30)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["jobs"]["by_op"]["sign"]
 
 
 def test_failed_reload_keeps_the_old_configuration(tmp_path, tls_certs,
