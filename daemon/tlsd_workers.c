@@ -187,6 +187,7 @@ static pid_t tlsd_sup_fork(struct tlsd_sup *s, unsigned i)
 		tlsd_worker_adjust(s, i);
 		return 0;
 	}
+	tlsd_log("worker %u: pid %d", i, (int)pid);
 	s->w[i].pid = pid;
 	s->w[i].started_ns = tlsd_now_ns();
 	s->w[i].restart_at_ns = 0;

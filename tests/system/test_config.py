@@ -5,6 +5,7 @@ without a failed request; SIGTERM drains an in-flight request; a reload
 that fails keeps the old configuration.  (docs/configuration.md)"""
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -374,3 +375,44 @@ def test_drain_timeout_closes_what_is_left(tmp_path, tls_certs):
     finally:
         d.close()
         backend.sock.close()
+
+
+def doc_keys():
+    """(section header, key) for every row of docs/configuration.md's key
+    tables."""
+    doc = os.path.join(os.path.dirname(EXAMPLE), "..", "docs",
+                       "configuration.md")
+    keys, section = [], None
+    for line in open(doc):
+        m = re.match(r"^### `\[(\w+)( NAME)?\]`", line)
+        if m:
+            section = m.group(1) + (" x" if m.group(2) else "")
+            continue
+        m = re.match(r"^\| `([a-z_.I]+)` \|", line)
+        if m and section:
+            keys.append((section, m.group(1).replace(".I", ".0")))
+    return keys
+
+
+def parser_keys():
+    src = os.path.join(os.path.dirname(EXAMPLE), "..", "daemon",
+                       "tlsd_config.c")
+    names = {"DAEMON": "daemon", "LISTENER": "listener", "CERT": "cert x",
+             "BACKEND": "backend x", "CARDS": "cards",
+             "COALESCE": "coalesce", "TICKETS": "tickets"}
+    found = re.findall(r'\{SEC_(\w+), "([a-z_.]+)", (true|false)\}',
+                       open(src).read())
+    return {(names[s], k + ("0" if prefix == "true" else ""))
+            for s, k, prefix in found}
+
+
+def test_every_documented_key_is_parsed_and_every_parsed_key_documented(
+        tmp_path):
+    documented = doc_keys()
+    assert len(documented) >= 25
+    assert set(documented) == parser_keys()
+    for section, key in documented:
+        path = write(tmp_path, "k.conf", "[%s]\n%s = @\n" % (section, key))
+        r = check(["-c", path])
+        assert r.returncode == 2
+        assert "unknown" not in r.stderr, (section, key, r.stderr)

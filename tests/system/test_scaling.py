@@ -123,6 +123,39 @@ def test_workers_spread_connections_and_resume_each_other(tmp_path,
         d.close()
 
 
+def test_a_dead_worker_is_restarted(tmp_path, tls_certs, tls_backend):
+    d = Daemon(["--backend", f"127.0.0.1:{tls_backend.port}",
+                *cert_args(tls_certs), "--workers", "2", "--control",
+                "none"])
+    try:
+        d.wait_line(r"tlscardd\[w1\]: listening on")
+        pid = int(re.search(r"worker 1: pid (\d+)",
+                            d.wait_line(r"worker 1: pid")).group(1))
+        # Past the start-up window, in which a death stops everything.
+        time.sleep(2.5)
+        start = len(d.lines)
+        os.kill(pid, signal.SIGKILL)
+        d.wait_line("worker 1 .* killed by signal 9", start, timeout=10)
+        d.wait_line("restarting worker 1", start, timeout=10)
+        d.wait_line(r"tlscardd\[w1\]: listening on", start, timeout=20)
+        for _ in range(6):
+            rc, out = openssl_client(d.port, "-tls1_3")
+            assert "ping" in out, out
+        assert d.alive()
+    finally:
+        d.close()
+
+
+def test_a_worker_failing_at_start_stops_the_daemon(tls_certs,
+                                                    tls_backend):
+    """A listen address nobody can bind fails every worker at once."""
+    r = run([TLSCARDD, "--listen", "192.0.2.1:1", "--backend",
+             f"127.0.0.1:{tls_backend.port}", *cert_args(tls_certs),
+             "--workers", "2", "--control", "none"], timeout=30)
+    assert r.returncode == 1
+    assert b"a worker failed at start: stopping" in r.stderr, r.stderr
+
+
 # --- two instances in two network namespaces behind haproxy --------------
 
 
