@@ -217,8 +217,16 @@ static int tlsd_cfg_cards_mode(struct tlsd_cfg_parse *p, const char *v)
 	uint32_t n;
 
 	if (!strncmp(v, "sim:", 4)) {
-		if (tlsd_cfg_u32(p, "mode = sim:N:", v + 4, 1, 16, &n))
+		char *end;
+
+		n = (uint32_t)strtoul(v + 4, &end, 10);
+		if (!isdigit((unsigned char)v[4]) || *end || n < 1 ||
+		    n > TLSD_MAX_CARDS) {
+			tlsd_cfg_fail(p, p->line,
+			              "mode = %s: sim:N needs N in 1..%d", v,
+			              TLSD_MAX_CARDS);
 			return -1;
+		}
 	} else if (strcmp(v, "none") && strncmp(v, "vfio:", 5)) {
 		tlsd_cfg_fail(p, p->line,
 		              "mode = %s: expected none, sim:N, "
@@ -438,8 +446,6 @@ static void tlsd_cfg_finish(struct tlsd_cfg_parse *p)
 			return;
 		}
 		o->nbackends++;
-	} else if (p->sec == SEC_LISTENER && !o->listen.len) {
-		tlsd_cfg_fail(p, p->sec_line, "[listener]: needs address =");
 	}
 	p->sec = SEC_NONE;
 }

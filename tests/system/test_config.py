@@ -63,7 +63,10 @@ BAD = [
      "[backend b]: tls = yes needs ca ="),
     ("[backend]\naddress = 127.0.0.1:1\n", 1,
      "[backend NAME]: NAME must be"),
-    ("[cards]\nmode = sim:99\n", 2, "expected an integer in 1..16"),
+    ("[cards]\nmode = sim:99\n", 2, "mode = sim:99: sim:N needs N in "
+     "1..16"),
+    ("[cards]\nmode = pci:1\n", 2, "mode = pci:1: expected none, sim:N, "
+     "vfio:all or vfio:BDF"),
     ("[cards]\nmode = sim:2\nsim_spec = warp=9\n", 3,
      "sim_spec = warp=9: unknown sim option 'warp'"),
     ("[coalesce]\ntimer_ms = soon\n", 2, "timer_ms = soon: expected an "
