@@ -115,7 +115,7 @@ static void tlsd_usage(FILE *f)
 	    "                       (default 3600; workers: the parent\n"
 	    "                       rotates their shared file this often)\n"
 	    "  --drain-timeout-ms MS  SIGTERM: stop accepting, wait up to MS\n"
-	    "                       (default 30000) for open connections\n"
+	    "                       (default 10000) for open connections\n"
 	    "  --help               this text\n"
 	    "\n"
 	    "Signals: SIGHUP reloads certificates and backends (the file, or\n"

@@ -37,7 +37,7 @@
 
 #define TLSD_BACKEND_BUF 16384
 #define TLSD_MAX_EVENTS  64
-#define TLSD_DRAIN_MS    30000 /* SIGTERM's default wait */
+#define TLSD_DRAIN_MS    10000 /* SIGTERM's default wait */
 
 struct tlsd_conn {
 	int cfd;
