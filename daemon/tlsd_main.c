@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tlsd.h"
 #include "tlsd_backend_opt.h"
@@ -22,15 +23,23 @@
 bool tlsd_verbose;
 char tlsd_log_prefix[32] = "tlscardd: ";
 
+/* One write() per line: workers share stderr, and a pipe keeps writes
+ * of up to PIPE_BUF bytes whole. */
 void tlsd_log(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
+	int n = snprintf(line, sizeof(line), "%s", tlsd_log_prefix);
 
-	fputs(tlsd_log_prefix, stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	fflush(stderr);
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return; /* nowhere left to say it */
 }
 
 static void tlsd_usage_control(FILE *f)
