@@ -299,6 +299,7 @@ static const struct tlsd_cfg_key tlsd_cfg_keys[] = {
     {SEC_CARDS, "sim_spec.", true},
     {SEC_CARDS, "offload_budget_us", false},
     {SEC_CARDS, "offload_always", false},
+    {SEC_CARDS, "key_move_margin", false},
     {SEC_COALESCE, "enabled", false},
     {SEC_COALESCE, "timer_ms", false},
     {SEC_COALESCE, "quantum", false},
@@ -371,6 +372,10 @@ static int tlsd_cfg_cards(struct tlsd_cfg_parse *p, const char *k,
 	if (!strcmp(k, "offload_budget_us")) {
 		o->budget_us_set = true;
 		return tlsd_cfg_u32(p, k, v, 0, 10000000, &o->budget_us);
+	}
+	if (!strcmp(k, "key_move_margin")) {
+		o->key_move_margin_set = true;
+		return tlsd_cfg_u32(p, k, v, 0, 65536, &o->key_move_margin);
 	}
 	return tlsd_cfg_flag(p, k, v, &o->offload_always);
 }
