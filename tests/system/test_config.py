@@ -419,3 +419,33 @@ def test_every_documented_key_is_parsed_and_every_parsed_key_documented(
         r = check(["-c", path])
         assert r.returncode == 2
         assert "unknown" not in r.stderr, (section, key, r.stderr)
+
+
+def test_sighup_moves_new_connections_to_the_new_backends(tmp_path,
+                                                          tls_certs,
+                                                          tls_backend):
+    """A request in flight on the old backend pool finishes there; new
+    connections go to the backends the reloaded file names."""
+    slow = SlowBackend(2.0)
+    path = write(tmp_path, "c.conf", good_config(tls_certs, slow.port))
+    d = Daemon(["-c", path])
+    result = {}
+    try:
+        t = threading.Thread(target=lambda: result.update(
+            reply=https_get(d.port, "/slow", timeout=30)))
+        t.start()
+        assert slow.seen.wait(20)
+        with open(path, "w") as f:
+            f.write(good_config(tls_certs, tls_backend.port))
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_line("reloaded: configuration 2", timeout=20)
+        assert https_get(d.port).endswith(HTTP_BODY)
+        t.join(30)
+        assert result["reply"].endswith(b"slow\n")
+        # The old pool goes once its last connection has closed.
+        for _ in range(3):
+            assert https_get(d.port).endswith(HTTP_BODY)
+        assert d.alive()
+    finally:
+        d.close()
+        slow.sock.close()
