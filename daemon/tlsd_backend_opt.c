@@ -74,6 +74,11 @@ static int tlsd_backend_num(const struct tlsd_backend_num_opt *n,
 	return 0;
 }
 
+void tlsd_backend_opts_reset(void)
+{
+	tlsd_backend_ca_flag = tlsd_backend_sni_flag = NULL;
+}
+
 int tlsd_backend_parse_opt(const char *name, const char *arg,
                            struct tlsd_options *o)
 {

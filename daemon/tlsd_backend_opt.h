@@ -13,6 +13,9 @@
 
 #include "tlsd.h"
 
+/* Forget --backend-ca/--backend-sni before the command line is parsed
+ * again (--check-config, SIGHUP). */
+void tlsd_backend_opts_reset(void);
 /* One flag; 0 or -1 with a message. */
 int tlsd_backend_parse_opt(const char *name, const char *arg,
                            struct tlsd_options *o);

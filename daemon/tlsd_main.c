@@ -381,6 +381,7 @@ int tlsd_options_parse(int argc, char **argv, struct tlsd_options *o)
 	int opt, idx = -1;
 
 	opterr = 0;
+	tlsd_backend_opts_reset();
 	/* Pass 1: the file, so that the flags (pass 2) override it. */
 	while ((opt = getopt_long(argc, argv, "hvc:", tlsd_longopts, NULL)) !=
 	       -1) {
