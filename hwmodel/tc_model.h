@@ -65,6 +65,9 @@ struct tc_model_config {
 	unsigned max_sg;      /* SG entries per list */
 	bool fault_injection; /* expose the FI registers */
 	struct tc_timing_class timing[TC_CLASS_COUNT];
+	/* Jobs per second the whole card completes, over every engine and
+	 * class (0: no card-wide limit), on top of the per-class limits. */
+	uint64_t card_jobs_per_sec;
 };
 
 /* Fill in the defaults: 4 queues, 2 engines, 4096-entry rings, 4096 key
@@ -76,8 +79,9 @@ void tc_model_config_default(struct tc_model_config *cfg);
  * Parse "key=value,key=value" timing/config knobs into cfg, e.g.
  * "engines=2,queues=4,pke_ops=2000,aead_bps=1000000000,latency_us=50".
  * Keys: queues engines ring_log2 key_slots blob_slots blob_bytes max_input
- * max_sg fi and <class>_ops <class>_bps <class>_lat_us for class in
- * nop digest aead pke admin, plus ops/bps/latency_us for every class.
+ * max_sg fi card_jobs and <class>_ops <class>_bps <class>_lat_us for
+ * class in nop digest aead pke admin, plus ops/bps/latency_us for every
+ * class.
  * Returns 0 or -EINVAL, with a message in err.
  */
 int tc_model_config_parse(struct tc_model_config *cfg, const char *spec,

@@ -20,6 +20,7 @@ enum tc_opt_field {
 	TC_OPT_MAX_INPUT,
 	TC_OPT_MAX_SG,
 	TC_OPT_FI,
+	TC_OPT_CARD_JOBS,
 	TC_OPT_OPS, /* timing: per class, or every class */
 	TC_OPT_BPS,
 	TC_OPT_LAT_US,
@@ -32,7 +33,8 @@ struct tc_cfg_key {
 };
 
 /* Fixed keys.  Timing keys are "<class>_ops", "<class>_bps",
- * "<class>_lat_us", or "ops", "bps", "latency_us" for every class. */
+ * "<class>_lat_us", or "ops", "bps", "latency_us" for every class;
+ * "card_jobs" limits the whole card. */
 static const struct tc_cfg_key tc_cfg_keys[] = {
     {"queues", TC_OPT_QUEUES, 1, TC_MAX_QUEUES},
     {"engines", TC_OPT_ENGINES, 1, TC_MAX_ENGINES},
@@ -43,6 +45,7 @@ static const struct tc_cfg_key tc_cfg_keys[] = {
     {"max_input", TC_OPT_MAX_INPUT, 1, UINT32_MAX},
     {"max_sg", TC_OPT_MAX_SG, 1, TC_CFG_MAX_SG},
     {"fi", TC_OPT_FI, 0, 1},
+    {"card_jobs", TC_OPT_CARD_JOBS, 0, UINT64_MAX},
     {"ops", TC_OPT_OPS, 0, UINT64_MAX},
     {"bps", TC_OPT_BPS, 0, UINT64_MAX},
     {"latency_us", TC_OPT_LAT_US, 0, TC_CFG_MAX_LAT_US},
@@ -176,6 +179,7 @@ static void tc_cfg_apply(struct tc_model_config *cfg,
 	case TC_OPT_MAX_INPUT: cfg->max_input = (uint32_t)v; break;
 	case TC_OPT_MAX_SG: cfg->max_sg = (unsigned)v; break;
 	case TC_OPT_FI: cfg->fault_injection = v != 0; break;
+	case TC_OPT_CARD_JOBS: cfg->card_jobs_per_sec = v; break;
 	case TC_OPT_OPS:
 	case TC_OPT_BPS:
 	case TC_OPT_LAT_US: tc_cfg_set_timing(cfg, cls, k->field, v); break;

@@ -12,6 +12,14 @@
  * when the sleep returned, so sleep jitter does not reduce throughput.
  * Added latency (timing latency_us, FI_LATENCY_US) delays the completion,
  * not the engine: see tc_timer.c.  With no limits nothing sleeps.
+ *
+ * On top of that, card_jobs_per_sec caps the whole card: every job takes
+ * the next slot of 1e9 / card_jobs_per_sec ns on one card-wide timeline
+ * (chained like an engine's, from the later of the job's start and the
+ * previous slot's end) and finishes no sooner than its slot ends, whatever
+ * engine runs it.  It models a shared stage (a descriptor fetcher, a bus
+ * or a job scheduler) that bounds jobs per second, as in the patent's
+ * example of a card rated in jobs per second rather than per operation.
  */
 #include "tc_model_internal.h"
 
@@ -42,16 +50,32 @@ uint64_t tc_timing_latency_ns(const struct tc_model *m, unsigned op_class)
 	return ns + tc_fault_latency_ns(m);
 }
 
+/* The end of the next card-wide slot for a job that started at start, or
+ * 0 without a card-wide limit.  Lock held. */
+static uint64_t tc_timing_card_slot(struct tc_model *m, uint64_t start)
+{
+	uint64_t gap;
+
+	if (!m->cfg.card_jobs_per_sec)
+		return 0;
+	gap = TC_NS_PER_SEC / m->cfg.card_jobs_per_sec;
+	if (m->card_jobs_until < start)
+		m->card_jobs_until = start;
+	m->card_jobs_until += gap ? gap : 1;
+	return m->card_jobs_until;
+}
+
 bool tc_timing_engine_wait(struct tc_model *m, struct tc_engine *e,
                            unsigned op_class, uint64_t bytes, uint64_t t0,
                            uint64_t t1, uint64_t *busy_ns)
 {
-	uint64_t service = 0, start, done;
+	uint64_t service = 0, start, done, slot;
 	struct timespec ts;
 
 	if (op_class < TC_CLASS_COUNT)
 		service = tc_timing_service_ns(&m->cfg.timing[op_class], bytes);
-	if (!service) {
+	slot = tc_timing_card_slot(m, t0);
+	if (!service && slot <= t1) {
 		*busy_ns = t1 - t0;
 		e->busy_until = t1;
 		e->idled = false;
@@ -68,6 +92,8 @@ bool tc_timing_engine_wait(struct tc_model *m, struct tc_engine *e,
 	else
 		start = e->busy_until;
 	done = start + (service > t1 - t0 ? service : t1 - t0);
+	if (slot > done)
+		done = slot;
 	e->busy_until = done;
 	e->idled = false;
 	*busy_ns = done - start;

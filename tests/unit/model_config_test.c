@@ -65,6 +65,11 @@ static void test_good_specs(void **state)
 	assert_int_equal(cfg.max_input, 16384);
 	assert_int_equal(cfg.max_sg, 64);
 	assert_false(cfg.fault_injection);
+	assert_true(cfg.card_jobs_per_sec == 0);
+	assert_int_equal(
+	    tc_model_config_parse(&cfg, "card_jobs=20000", err, sizeof(err)),
+	    0);
+	assert_true(cfg.card_jobs_per_sec == 20000);
 
 	/* Every class, then per class; later keys win. */
 	assert_int_equal(

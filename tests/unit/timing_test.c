@@ -115,6 +115,26 @@ static void test_two_engine_rate(void **state)
 	assert_true(ms <= 500);
 }
 
+/* card_jobs caps the whole card: four engines, each allowed 8000 NOPs/s,
+ * still take 100 ms for 200 jobs at 2000/s for the card; without the cap
+ * they would take 25 ms.  Only the lower bound is strict (load can only
+ * slow the model down). */
+static void test_card_jobs_rate(void **state)
+{
+	uint64_t ms;
+
+	(void)state;
+	ms = run_nops("engines=4,nop_ops=8000,card_jobs=2000", 200, NULL);
+	printf("# 200 NOPs, 4 engines at 8000/s, card at 2000/s: %llu ms\n",
+	       (unsigned long long)ms);
+	assert_true(ms >= 95);
+	assert_true(ms <= 2000);
+	/* The cap alone, with unlimited engines. */
+	ms = run_nops("engines=2,card_jobs=4000", 200, NULL);
+	assert_true(ms >= 47);
+	assert_true(ms <= 2000);
+}
+
 /* 1000 jobs at 10000/s: 100 ms.  Sleeping a relative 100 us per job would
  * add the wake-up latency of every sleep (typically 50+ us). */
 static void test_jitter_free(void **state)
@@ -226,6 +246,7 @@ int main(void)
 	    cmocka_unit_test(test_service_formula),
 	    cmocka_unit_test(test_one_engine_rate),
 	    cmocka_unit_test(test_two_engine_rate),
+	    cmocka_unit_test(test_card_jobs_rate),
 	    cmocka_unit_test(test_jitter_free),
 	    cmocka_unit_test(test_latency_keeps_throughput),
 	    cmocka_unit_test(test_fi_latency),
