@@ -191,7 +191,7 @@ struct tc_model {
 	struct tc_fault fi;
 	struct tc_queue queues[TC_MAX_QUEUES];
 	struct tc_engine engines[TC_MAX_ENGINES];
-	unsigned rr_next; /* round-robin fetch position */
+	unsigned rr_next;         /* round-robin fetch position */
 	uint64_t card_jobs_until; /* card_jobs_per_sec: end of the last slot */
 
 	struct tc_task_list delayed; /* by due_ns */
