@@ -157,7 +157,12 @@ struct tls_offload_ops {
 	 size_t nseg, const uint8_t *const *fin_key, size_t nfin,
 	 uint8_t *const *fin_msg, uint8_t *out);
 
-	/* The incremental baseline: one call per message. */
+	/*
+	 * The incremental baseline: one call per message.  p stays valid
+	 * until hash_free (the transcript keeps its messages): the card
+	 * backend, whose digests are one-shot, keeps references and replays
+	 * them (tls_offload_card_replay.c).
+	 */
 	TLS_RESULT(*hash_init)
 	(struct tls_offload *o, enum tls_hash h, struct tls_hash_state *st);
 	TLS_RESULT(*hash_update)

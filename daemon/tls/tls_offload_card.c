@@ -287,40 +287,6 @@ static TLS_RESULT tls_card_verify_digest(struct tls_offload *o, EVP_PKEY *pkey,
 	                               sig_len);
 }
 
-static TLS_RESULT tls_card_hash_init(struct tls_offload *o, enum tls_hash h,
-                                     struct tls_hash_state *st)
-{
-	struct tls_offload *cpu = tls_card(o)->cpu;
-
-	return cpu->ops->hash_init(cpu, h, st);
-}
-
-static TLS_RESULT tls_card_hash_update(struct tls_offload *o,
-                                       struct tls_hash_state *st,
-                                       const uint8_t *p, size_t n)
-{
-	struct tls_offload *cpu = tls_card(o)->cpu;
-
-	o->stats.digest_calls++;
-	o->stats.digest_bytes += n;
-	return cpu->ops->hash_update(cpu, st, p, n);
-}
-
-static TLS_RESULT tls_card_hash_peek(struct tls_offload *o,
-                                     struct tls_hash_state *st, uint8_t *out)
-{
-	struct tls_offload *cpu = tls_card(o)->cpu;
-
-	return cpu->ops->hash_peek(cpu, st, out);
-}
-
-static void tls_card_hash_free(struct tls_offload *o, struct tls_hash_state *st)
-{
-	struct tls_offload *cpu = tls_card(o)->cpu;
-
-	cpu->ops->hash_free(cpu, st);
-}
-
 static TLS_RESULT tls_card_hmac(struct tls_offload *o, enum tls_hash h,
                                 const uint8_t *key, size_t key_len,
                                 const struct tls_iov *seg, size_t nseg,

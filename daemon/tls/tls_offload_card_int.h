@@ -122,6 +122,16 @@ TLS_RESULT tls_card_aead_open(struct tls_offload *o, struct tls_aead_job *j);
 size_t tls_card_aead_batch(struct tls_offload *o, struct tls_aead_job *jobs,
                            size_t n);
 
+/* tls_offload_card_replay.c: the incremental transcript, replayed */
+TLS_RESULT tls_card_hash_init(struct tls_offload *o, enum tls_hash h,
+                              struct tls_hash_state *st);
+TLS_RESULT tls_card_hash_update(struct tls_offload *o,
+                                struct tls_hash_state *st, const uint8_t *p,
+                                size_t n);
+TLS_RESULT tls_card_hash_peek(struct tls_offload *o, struct tls_hash_state *st,
+                              uint8_t *out);
+void tls_card_hash_free(struct tls_offload *o, struct tls_hash_state *st);
+
 /* tls_offload_card_blob.c */
 void tls_card_blobs_free(struct tls_offload_card *c);
 /* A blob holding [p, p + len), or -1; *off = offset of p in it. */

@@ -205,6 +205,25 @@ def test_spread_over_three_cards(card_daemon):
         assert calls <= limit, line
 
 
+def test_incremental_transcript_replays_on_the_card(card_daemon):
+    """--incremental-transcript with cards: the card's digests are
+    one-shot, so every message fed is a DIGEST job replaying the
+    transcript so far (tls_offload_card_replay.c); the bodies still check
+    out, so every replayed hash was right."""
+    d = card_daemon("--cards", "sim:1", "--offload-always",
+                    "--incremental-transcript", "--no-tickets")
+    jobs = [(2000, V13)] * 4 + [(2000, V12)] * 4
+    assert run_clients(d.port, jobs, 2, 60) == []
+    hs = d.handshakes()
+    cards, split = stop_and_stats(d)
+    calls = [int(re.search(r"digest_calls=(\d+)", line).group(1))
+             for line in hs]
+    assert len(calls) == len(jobs) and min(calls) >= 5, hs
+    # Every digest call was a card job (none fell back to the CPU).
+    assert split["digest"] == (sum(calls), 0), (split, calls)
+    assert cards[0]["digest"] == sum(calls), cards
+
+
 def test_learned_split_counts(card_daemon):
     """Without --offload-always the learned rule decides; card + CPU
     add up to every op the engine asked for."""
