@@ -40,7 +40,8 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 UNIT_HELPER_OBJ := $(call obj,$(UNIT_HELPER_SRC))
 
 .PHONY: all help deps test test-unit test-asan test-tsan test-system \
-	test-qemu test-fuzz fuzz lint format bench bench-driver bench-tls run \
+	test-qemu test-fuzz fuzz lint format bench bench-driver bench-tls \
+	bench-offload run \
 	clean qemu guest \
 	qemu-shell qemu-run
 
@@ -63,6 +64,7 @@ help:
 	@echo "make bench      every benchmark; writes docs/bench/"
 	@echo "make bench-driver  driver benchmark only (docs/bench/driver.md)"
 	@echo "make bench-tls  TLS handshake CPU vs nginx/haproxy (docs/bench/tls.md)"
+	@echo "make bench-offload  tlscardd on sim cards: host CPU, doorbells, capacity (docs/bench/offload.md)"
 
 deps:
 	@scripts/deps.sh base
@@ -182,7 +184,7 @@ format:
 
 # ---- benchmarks -------------------------------------------------------------
 
-bench: bench-driver bench-tls
+bench: bench-driver bench-tls bench-offload
 
 bench-driver: all
 	@$(PYTHON) tools/bench_driver.py --out docs/bench
@@ -190,6 +192,10 @@ bench-driver: all
 bench-tls: all
 	@scripts/deps.sh peers
 	@$(PYTHON) tools/bench_tls.py --out docs/bench
+
+bench-offload: all
+	@scripts/deps.sh peers
+	@$(PYTHON) tools/bench_offload.py --out docs/bench
 
 # ---- run ---------------------------------------------------------------------
 
