@@ -17,8 +17,9 @@ settings, side by side in one run (issue 5's table):
   * PKE ops delivered per second, cards rate-limited (--sim-spec
     pke_ops=N) so they are the bottleneck, over the same cards' raw
     capacity measured by `tlscardctl bench lb`;
-  * the patent's replay gain: one card limited to 20,000 jobs/s
-    (card_jobs=20000), handshakes/s with checkpointed digests over
+  * the patent's replay gain: one card limited in jobs/s (the patent's
+    20,000/s scaled to this machine, see PATENT_JOBS; card_jobs=N),
+    handshakes/s with checkpointed digests over
     --incremental-transcript (which replays the transcript, one card job
     per message), minus 1;
   * unequal cards 1x/2x/4x (--sim-spec I:pke_ops=...): handshakes/s over
@@ -51,10 +52,18 @@ BUDGET_S = 900  # the whole benchmark, a hard bound
 CONC = 256      # concurrent handshakes for doorbells and interrupts
 CAP_CONC = 64   # concurrent handshakes for the capacity figures: enough to
                 # keep 6 card engines busy
-PKE_OPS = 250   # per engine, the rate-limited cards (2 engines each)
-LB_BASE = 100   # per engine of the 1x card
+# The card limits are set so that the cards, not this 2-core machine
+# shared with other work, are the bottleneck: wrk, the backend, the sim
+# cards' threads and the daemon together drive about 300 handshakes/s here,
+# so every card configuration below allows about 100 (a third of that).
+PKE_OPS = 50    # per engine, the rate-limited cards (2 engines each)
+LB_BASE = 25    # per engine of the 1x card: 1x/2x/4x = 350 PKE/s in all
 LB_RATIOS = (1, 2, 4)
-PATENT_JOBS = 20000
+# The patent's example card does 20,000 jobs/s; at ~22 jobs per handshake
+# that is ~900 handshakes/s, 3x what this machine can drive, so the card
+# here does a tenth of that: the gain is a ratio of two rates on the same
+# card, so it does not depend on the scale once the card is the limit.
+PATENT_JOBS = 2000
 ENGINES = 2     # the model's default
 # A full TLS 1.3 ECDSA handshake's PKE card ops: ECDH keygen, ECDH derive,
 # ECDSA sign (docs/offload.md); the measured PKE/hs is shown beside it.
@@ -141,7 +150,7 @@ def sec_pke(cert, be, args, budget):
         for i in range(args.runs):
             budget.check(2 * args.seconds + 20)
             cap = run.lb_capacity([1, 1, 1], PKE_OPS, ENGINES, 2)
-            r = run.window_run(d, args.seconds, CAP_CONC)
+            r = run.window_run(d, args.seconds, CAP_CONC, settle=2.0)
             r["pke_per_s"] = r["pke_jobs"] / r["wall_s"]
             r["fraction"] = r["pke_per_s"] / cap["throughput"]
             res["runs"].append(r)
@@ -155,8 +164,8 @@ def sec_pke(cert, be, args, budget):
 
 
 def sec_patent(cert, be, args, budget):
-    """One card at 20,000 jobs/s: checkpointed digests vs the replayed
-    incremental transcript."""
+    """One card limited in jobs/s (PATENT_JOBS): checkpointed digests vs
+    the replayed incremental transcript."""
     spec = "card_jobs=%d" % PATENT_JOBS
     base = ("--offload-always", "--sim-spec", spec)
     m1 = run.Daemon(cert, be.port, WORK, "patent-m1", "sim:1", base)
@@ -170,7 +179,7 @@ def sec_patent(cert, be, args, budget):
         for i in range(args.runs):
             budget.check(2 * args.seconds + 10)
             for key, d in (("m1", m1), ("incremental", inc)):
-                r = run.window_run(d, args.seconds, CAP_CONC)
+                r = run.window_run(d, args.seconds, CAP_CONC, settle=2.0)
                 r["jobs_per_hs"] = r["card_jobs"] / max(r["handshakes"], 1)
                 r["card_jobs_per_s"] = r["card_jobs"] / r["wall_s"]
                 res[key].append(r)
@@ -200,7 +209,7 @@ def sec_lb(cert, be, args, budget):
         for i in range(args.runs):
             budget.check(2 * args.seconds + 20)
             cap = run.lb_capacity(list(LB_RATIOS), LB_BASE, ENGINES, 2)
-            r = run.window_run(d, args.seconds, CAP_CONC)
+            r = run.window_run(d, args.seconds, CAP_CONC, settle=2.0)
             r["pke_per_hs"] = r["pke_jobs"] / max(r["handshakes"], 1)
             r["hs_capacity"] = nominal / PKE_PER_HS
             r["fraction"] = r["hs_per_s"] / r["hs_capacity"]

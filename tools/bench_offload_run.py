@@ -165,6 +165,12 @@ def _deltas(s0, th0, t0, s1, th1, t1, n, errs, rps):
         "per_card_pke": [c1["classes"]["pke"]["jobs"] -
                          c0["classes"]["pke"]["jobs"]
                          for c0, c1 in zip(s0["cards"], s1["cards"])],
+        # Engine time the model counts as busy (service time included),
+        # over the engines' time in the window.
+        "per_card_busy": [round((c1["busy_ns"] - c0["busy_ns"]) /
+                                (1e9 * (t1 - t0) * max(c1["engines"], 1)),
+                                3)
+                          for c0, c1 in zip(s0["cards"], s1["cards"])],
     }
 
 
