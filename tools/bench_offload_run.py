@@ -107,13 +107,20 @@ class Daemon(srv.Server):
         return threads(self.pid)
 
     def stats(self):
-        """The daemon's counters; a busy daemon answers between event-loop
-        passes, so a timed-out request is retried (3 tries, 5 s each)."""
-        for _ in range(3):
+        """The daemon's counters.  A busy daemon answers between event-loop
+        passes, and on this shared machine a pass can take seconds (the
+        control socket's backlog then refuses connections), so a failed
+        request is retried: 5 tries, 1 s apart, 5 s each."""
+        for i in range(5):
+            if self.proc.poll() is not None:
+                raise RuntimeError("tlscardd exited (%s): %s" % (
+                    self.proc.returncode, self.log_text()[-2000:]))
             r = srv.sh([TLSCARDCTL, "stats", "--json", "--control",
                         self.control], timeout=20)
             if not r.returncode:
                 return json.loads(r.stdout)
+            log("tlscardctl stats, try %d: %s" % (i + 1, r.stderr.strip()))
+            time.sleep(1)
         raise RuntimeError("tlscardctl stats: %s" % r.stderr)
 
 
