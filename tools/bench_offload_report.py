@@ -365,12 +365,13 @@ def method(p, args, mach):
             "capacity figures: N = %d (enough to keep the 6 card engines "
             "busy).  There the daemon's counters (`tlscardctl stats --json` over "
             "the control socket) and threads read 1 s into a %d s run and "
-            "%d s later (capacity figures: 2 s in, 2 s before the end), so "
+            "%d s later (capacity figures: 2 s in, and windows of %d s for "
+            "the PKE and unequal-card runs), so "
             "the window holds neither the ramp of %d new "
             "connections nor the run's end; rates are the daemon's "
             "completed handshakes in the window." % (
                 args.seconds, p["conc"], p["cap_conc"], args.seconds + 2,
-                args.seconds, p["conc"]),
+                args.seconds, 2 * args.seconds, p["conc"]),
             "- Every configuration's runs are interleaved with its baseline "
             "(%d runs of %d s each); medians are reported: the 2 cores are "
             "shared with other work (load average %s at start, %s at "
