@@ -99,6 +99,16 @@ def conc_section(c):
                    (i + 1, r["handshakes"], r["hs_per_s"], r["doorbells"],
                     r["interrupts"], r["doorbells"] / h,
                     r["interrupts"] / h, r["card_jobs"] / h))
+    per = [r["doorbells"] / max(r["handshakes"], 1) for r in rs]
+    if per and max(per) > 2 * min(per):
+        best = max(rs, key=lambda r: r["hs_per_s"])
+        out += ["", "Run to run this moved between %.2f and %.2f doorbells "
+                "per handshake with the machine's other load; the run "
+                "with the most handshakes/s (%.0f) had %.2f: the more "
+                "connections a loop pass serves, the more jobs each "
+                "doorbell carries." % (
+                    min(per), max(per), best["hs_per_s"],
+                    best["doorbells"] / max(best["handshakes"], 1))]
     return out + [""]
 
 
