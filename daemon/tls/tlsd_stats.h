@@ -21,6 +21,43 @@ enum tlsd_version_index {
 	TLSD_NVERSIONS,
 };
 
+/* Why the M4 coalescer flushed (DESIGN.md M4, docs/coalescing.md). */
+enum tlsd_flush_reason {
+	TLSD_FLUSH_QUANTUM,  /* a full quantum (or staged record) buffered */
+	TLSD_FLUSH_HTTP_END, /* an HTTP/1.1 message ended */
+	TLSD_FLUSH_FIN,      /* the sender closed its side */
+	TLSD_FLUSH_PUSH,     /* the read side drained */
+	TLSD_FLUSH_TIMER,    /* the oldest buffered byte waited timer_ms */
+	TLSD_FLUSH_NREASONS,
+};
+
+/* The two directions the coalescer buffers, each toward a TLS peer. */
+enum tlsd_direction {
+	TLSD_DIR_TO_CLIENT,  /* backend plaintext sealed for the client */
+	TLSD_DIR_TO_BACKEND, /* client plaintext sealed for a TLS backend */
+	TLSD_NDIRS,
+};
+
+/*
+ * Latency histogram with 4 buckets per power of two (within 19%): values
+ * 0..3 ns have their own bucket, then [2^e, 2^(e+1)) is split in four.
+ */
+#define TLSD_LAT_BUCKETS 252
+
+struct tlsd_lat_hist {
+	uint64_t count, sum_ns, max_ns;
+	uint64_t bucket[TLSD_LAT_BUCKETS];
+};
+
+struct tlsd_coalesce_stats {
+	uint64_t flushes[TLSD_FLUSH_NREASONS];
+	uint64_t records_in;  /* plaintext arrivals: TLS records or reads */
+	uint64_t records_out; /* records the coalescer sealed */
+	uint64_t bytes;       /* plaintext bytes sealed */
+	/* per flush: first buffered byte's arrival to the flush decision */
+	struct tlsd_lat_hist latency;
+};
+
 /* AlertDescription is one byte; TLS_ALERT_NONE (255) means "no alert". */
 #define TLSD_NALERTS 256
 
@@ -36,6 +73,7 @@ struct tlsd_stats {
 	uint64_t failed_alert_sent[TLSD_NALERTS];
 	uint64_t failed_alert_received[TLSD_NALERTS];
 	uint64_t records_in, records_out; /* TLS records, all content types */
+	struct tlsd_coalesce_stats coalesce[TLSD_NDIRS];
 };
 
 /* Enough for every card one daemon drives (tlsd_cards.h). */
@@ -92,6 +130,7 @@ struct tlsd_snapshot {
 	double uptime_s;
 	const char *mode; /* "none" (CPU only), "sim", "vfio" */
 	struct tlsd_stats st;
+	bool coalesce_enabled; /* --coalesce */
 	/* Crypto jobs by kind and by where they ran. */
 	struct {
 		const char *name; /* "ecdh", "sign", "digest", "aead" */
@@ -121,5 +160,13 @@ enum tlsd_health tlsd_snapshot_health(const struct tlsd_snapshot *s);
 const char *tlsd_health_name(enum tlsd_health h);
 /* Digest calls per completed handshake; 0 before the first one. */
 double tlsd_digest_calls_per_handshake(const struct tlsd_stats *st);
+
+/* "quantum", "http_end", "fin", "push", "timer". */
+const char *tlsd_flush_reason_name(enum tlsd_flush_reason r);
+/* "to_client", "to_backend". */
+const char *tlsd_direction_name(enum tlsd_direction d);
+void tlsd_lat_add(struct tlsd_lat_hist *h, uint64_t ns);
+/* Upper bound (ns) of the bucket of the pct-th percentile; 0 if empty. */
+uint64_t tlsd_lat_percentile(const struct tlsd_lat_hist *h, double pct);
 
 #endif /* TLSD_STATS_H */

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The M4 coalescer: when buffered plaintext becomes due, and how it is cut
+ * into records.  See tlsd_coalesce.h for the transmittal conditions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlsd_coalesce.h"
+
+#define NS_PER_MS 1000000ull
+
+size_t tlsd_coalesce_quantum(const struct tlsd_coalesce_opts *opt,
+                             size_t card_max_input)
+{
+	size_t q = TLSD_COALESCE_MAX_RECORD;
+
+	if (card_max_input && card_max_input < q)
+		q = card_max_input;
+	if (TLSD_COALESCE_BUF < q)
+		q = TLSD_COALESCE_BUF;
+	if (opt->quantum && opt->quantum < q)
+		q = opt->quantum;
+	return q ? q : 1;
+}
+
+static uint64_t tlsd_coalesce_timer_ns(const struct tlsd_coalesce *c)
+{
+	uint32_t ms =
+	    c->opt->timer_ms ? c->opt->timer_ms : TLSD_COALESCE_TIMER_MS;
+
+	return ms * NS_PER_MS;
+}
+
+static uint64_t tlsd_coalesce_idle_ns(const struct tlsd_coalesce *c)
+{
+	uint32_t ms = c->opt->staged_idle_ms ? c->opt->staged_idle_ms
+	                                     : TLSD_COALESCE_IDLE_MS;
+
+	return ms * NS_PER_MS;
+}
+
+static size_t tlsd_coalesce_stage_min(const struct tlsd_coalesce *c)
+{
+	return c->quantum < TLSD_COALESCE_STAGE_MIN ? c->quantum
+	                                            : TLSD_COALESCE_STAGE_MIN;
+}
+
+/* The largest record to cut now, and the quantum condition's size. */
+static size_t tlsd_coalesce_limit(const struct tlsd_coalesce *c)
+{
+	return c->opt->staged ? c->stage : c->quantum;
+}
+
+static size_t tlsd_coalesce_waiting(const struct tlsd_coalesce *c)
+{
+	return c->len - c->off - c->due;
+}
+
+/* ---- the timer FIFO ---------------------------------------------------- */
+
+static void tlsd_coalesce_disarm(struct tlsd_coalesce *c)
+{
+	struct tlsd_coalesce_timers *t = c->timers;
+
+	if (!c->armed)
+		return;
+	if (c->tprev)
+		c->tprev->tnext = c->tnext;
+	else
+		t->head = c->tnext;
+	if (c->tnext)
+		c->tnext->tprev = c->tprev;
+	else
+		t->tail = c->tprev;
+	c->tprev = c->tnext = NULL;
+	c->armed = false;
+}
+
+/* first_ns changed: the buffer goes to the back of the FIFO (now is the
+ * latest time anyone armed with), or leaves it when nothing waits. */
+static void tlsd_coalesce_rearm(struct tlsd_coalesce *c)
+{
+	struct tlsd_coalesce_timers *t = c->timers;
+
+	tlsd_coalesce_disarm(c);
+	if (!tlsd_coalesce_waiting(c) || !t)
+		return;
+	c->tprev = t->tail;
+	if (t->tail)
+		t->tail->tnext = c;
+	else
+		t->head = c;
+	t->tail = c;
+	c->armed = true;
+}
+
+uint64_t tlsd_coalesce_deadline(const struct tlsd_coalesce *c)
+{
+	if (!tlsd_coalesce_waiting(c))
+		return 0;
+	return c->first_ns + tlsd_coalesce_timer_ns(c);
+}
+
+uint64_t tlsd_coalesce_timers_next(const struct tlsd_coalesce_timers *t)
+{
+	return t->head ? tlsd_coalesce_deadline(t->head) : 0;
+}
+
+struct tlsd_coalesce *
+tlsd_coalesce_timers_expired(const struct tlsd_coalesce_timers *t,
+                             uint64_t now_ns)
+{
+	if (t->head && tlsd_coalesce_deadline(t->head) <= now_ns)
+		return t->head;
+	return NULL;
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+int tlsd_coalesce_start(struct tlsd_coalesce *c,
+                        const struct tlsd_coalesce_opts *opt,
+                        struct tlsd_coalesce_stats *st,
+                        struct tlsd_coalesce_timers *timers, size_t quantum,
+                        enum tlsd_http1_role role,
+                        struct tlsd_http1_pipeline *pipe)
+{
+	uint8_t *buf = c->buf;
+
+	if (!buf) {
+		buf = malloc(TLSD_COALESCE_BUF);
+		if (!buf)
+			return -1;
+	}
+	memset(c, 0, sizeof(*c));
+	c->buf = buf;
+	c->opt = opt;
+	c->st = st;
+	c->timers = timers;
+	c->quantum = quantum;
+	c->stage = tlsd_coalesce_stage_min(c);
+	tlsd_http1_init(&c->http, role, pipe);
+	return 0;
+}
+
+void tlsd_coalesce_stop(struct tlsd_coalesce *c)
+{
+	if (c->timers)
+		tlsd_coalesce_disarm(c);
+	c->off = c->due = c->len = 0;
+}
+
+void tlsd_coalesce_free(struct tlsd_coalesce *c)
+{
+	tlsd_coalesce_stop(c);
+	free(c->buf);
+	c->buf = NULL;
+}
+
+/* ---- flush decisions --------------------------------------------------- */
+
+/* The first `n` waiting bytes become due, for one reason. */
+static void tlsd_coalesce_flush(struct tlsd_coalesce *c, size_t n,
+                                enum tlsd_flush_reason why, uint64_t now_ns)
+{
+	if (!n)
+		return;
+	c->due += n;
+	c->st->flushes[why]++;
+	tlsd_lat_add(&c->st->latency,
+	             now_ns > c->first_ns ? now_ns - c->first_ns : 0);
+	/* What still waits arrived in the latest commit (a flush decision
+	 * follows every commit), so its clock starts now. */
+	c->first_ns = now_ns;
+	tlsd_coalesce_rearm(c);
+}
+
+static void tlsd_coalesce_quantum_check(struct tlsd_coalesce *c,
+                                        uint64_t now_ns)
+{
+	size_t limit = tlsd_coalesce_limit(c), w = tlsd_coalesce_waiting(c);
+
+	/* Whole quanta go in one decision; the rest keeps waiting. */
+	if (w >= limit)
+		tlsd_coalesce_flush(c, w - w % limit, TLSD_FLUSH_QUANTUM,
+		                    now_ns);
+}
+
+uint8_t *tlsd_coalesce_space(struct tlsd_coalesce *c, size_t *room)
+{
+	/* Compact only when the tail got short: a memmove per read would
+	 * cost more than the records saved. */
+	if (c->off && TLSD_COALESCE_BUF - c->len < TLSD_COALESCE_BUF / 2) {
+		memmove(c->buf, c->buf + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->off = 0;
+	}
+	*room = TLSD_COALESCE_BUF - c->len;
+	return c->buf + c->len;
+}
+
+void tlsd_coalesce_commit(struct tlsd_coalesce *c, size_t n, unsigned records,
+                          uint64_t now_ns)
+{
+	size_t pos = c->len, last_end = 0;
+
+	if (!n)
+		return;
+	c->st->records_in += records;
+	if (!tlsd_coalesce_waiting(c)) {
+		c->first_ns = now_ns;
+		/* Staged: a connection idle this long starts small again. */
+		if (c->opt->staged && c->last_out_ns &&
+		    now_ns - c->last_out_ns >= tlsd_coalesce_idle_ns(c))
+			c->stage = tlsd_coalesce_stage_min(c);
+	}
+	while (pos < c->len + n) {
+		bool end;
+
+		pos += tlsd_http1_feed(&c->http, c->buf + pos, c->len + n - pos,
+		                       &end);
+		if (end)
+			last_end = pos;
+	}
+	c->len += n;
+	if (!c->armed)
+		tlsd_coalesce_rearm(c);
+	if (last_end) {
+		/* One flush up to the last message that ended: pipelined
+		 * messages share records. */
+		tlsd_coalesce_flush(c, last_end - (c->off + c->due),
+		                    TLSD_FLUSH_HTTP_END, now_ns);
+	}
+	tlsd_coalesce_quantum_check(c, now_ns);
+}
+
+void tlsd_coalesce_observe(struct tlsd_coalesce *c, const uint8_t *p, size_t n)
+{
+	while (n) {
+		bool end;
+		size_t used = tlsd_http1_feed(&c->http, p, n, &end);
+
+		p += used;
+		n -= used;
+	}
+}
+
+void tlsd_coalesce_drained(struct tlsd_coalesce *c, uint64_t now_ns)
+{
+	/* A drained socket is the PUSH hint; inside an HTTP message whose
+	 * framing says more is coming, the timer bounds the wait instead. */
+	if (tlsd_http1_expects_more(&c->http))
+		return;
+	tlsd_coalesce_flush(c, tlsd_coalesce_waiting(c), TLSD_FLUSH_PUSH,
+	                    now_ns);
+}
+
+void tlsd_coalesce_eof(struct tlsd_coalesce *c, uint64_t now_ns)
+{
+	(void)tlsd_http1_eof(&c->http);
+	tlsd_coalesce_flush(c, tlsd_coalesce_waiting(c), TLSD_FLUSH_FIN,
+	                    now_ns);
+}
+
+bool tlsd_coalesce_expire(struct tlsd_coalesce *c, uint64_t now_ns)
+{
+	uint64_t dl = tlsd_coalesce_deadline(c);
+
+	if (!dl || dl > now_ns)
+		return false;
+	tlsd_coalesce_flush(c, tlsd_coalesce_waiting(c), TLSD_FLUSH_TIMER,
+	                    now_ns);
+	return true;
+}
+
+/* ---- cutting records --------------------------------------------------- */
+
+size_t tlsd_coalesce_next(struct tlsd_coalesce *c, uint64_t now_ns,
+                          const uint8_t **p)
+{
+	size_t n = c->due, limit;
+
+	if (!n)
+		return 0;
+	if (c->opt->staged && c->last_out_ns &&
+	    now_ns - c->last_out_ns >= tlsd_coalesce_idle_ns(c))
+		c->stage = tlsd_coalesce_stage_min(c);
+	limit = tlsd_coalesce_limit(c);
+	*p = c->buf + c->off;
+	return n < limit ? n : limit;
+}
+
+void tlsd_coalesce_sealed(struct tlsd_coalesce *c, size_t n, uint64_t now_ns)
+{
+	if (n > c->due)
+		n = c->due;
+	c->off += n;
+	c->due -= n;
+	c->st->records_out++;
+	c->st->bytes += n;
+	c->last_out_ns = now_ns;
+	if (c->opt->staged) {
+		c->stage *= 2;
+		if (c->stage > c->quantum)
+			c->stage = c->quantum;
+	}
+	if (c->off == c->len)
+		c->off = c->len = 0;
+}
