@@ -295,6 +295,19 @@ unsigned tlsd_cards_count(const struct tlsd_cards *c)
 	return c ? c->ndevs : 0;
 }
 
+size_t tlsd_cards_max_input(const struct tlsd_cards *c)
+{
+	size_t least = 0;
+
+	for (unsigned i = 0; c && i < c->ndevs; i++) {
+		size_t m = tc_dev_info(c->devs[i])->max_input;
+
+		if (m && (!least || m < least))
+			least = m;
+	}
+	return least;
+}
+
 struct tc_pool *tlsd_cards_pool(const struct tlsd_cards *c)
 {
 	return c ? c->pool : NULL;

@@ -9,6 +9,7 @@
 #ifndef TLSD_CARDS_H
 #define TLSD_CARDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tls_offload_card.h"
@@ -42,6 +43,8 @@ int tlsd_cards_open(const char *spec, const char *sim_spec,
 void tlsd_cards_close(struct tlsd_cards *c);
 /* 0 for NULL (no cards). */
 unsigned tlsd_cards_count(const struct tlsd_cards *c);
+/* The smallest max input (bytes per record) of the cards; 0 for none. */
+size_t tlsd_cards_max_input(const struct tlsd_cards *c);
 /* NULL for NULL. */
 struct tc_pool *tlsd_cards_pool(const struct tlsd_cards *c);
 

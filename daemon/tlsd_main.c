@@ -68,6 +68,8 @@ static void tlsd_usage(FILE *f)
 	    "                [--tls13-only] [--stats-on-exit] [--verbose]\n"
 	    "                [--workers N] [--ticket-key-file FILE]\n"
 	    "                [--ticket-rotate-s S] [--drain-timeout-ms MS]\n"
+	    "                [--coalesce [--coalesce-timer-ms MS]\n"
+	    "                 [--coalesce-quantum BYTES] [--coalesce-staged]]\n"
 	    "       tlscardd -c FILE [flags that override the file]\n"
 	    "       tlscardd -c FILE --check-config\n"
 	    "       tlscardd --rotate-ticket-key-file FILE\n"
@@ -105,6 +107,17 @@ static void tlsd_usage(FILE *f)
 	    "  --control PATH       control socket for tlscardctl (mode 0600;\n"
 	    "                       \"none\" for no socket; default below)\n"
 	    "  --metrics ADDR:PORT  serve Prometheus metrics at /metrics\n"
+	    "  --coalesce           M4: buffer plaintext bound for a TLS peer and\n"
+	    "                       seal it into as few records as possible,\n"
+	    "                       flushing on a full quantum, the end of an\n"
+	    "                       HTTP/1.1 message, FIN, a drained read side\n"
+	    "                       or the timer (docs/coalescing.md)\n"
+	    "  --coalesce-timer-ms MS  longest wait of a buffered byte (1..60000,\n"
+	    "                       default 20)\n"
+	    "  --coalesce-quantum BYTES  largest record (256..16384; default\n"
+	    "                       16384, or less for a card's max input)\n"
+	    "  --coalesce-staged    start with 1 KB records, doubling to the\n"
+	    "                       quantum; small again after 1 s idle\n"
 	    "  --client-ca FILE     require client certificates from this CA\n"
 	    "  --alpn PROTO         accept this ALPN protocol (repeatable)\n"
 	    "  --incremental-transcript  hash per message (M1 baseline)\n"
@@ -211,6 +224,10 @@ enum {
 	OPT_DRAIN,
 	OPT_CHECK,
 	OPT_ROTATE_FILE,
+	OPT_COALESCE,
+	OPT_COALESCE_TIMER,
+	OPT_COALESCE_QUANTUM,
+	OPT_COALESCE_STAGED,
 };
 
 static const struct option tlsd_longopts[] = {
@@ -251,6 +268,10 @@ static const struct option tlsd_longopts[] = {
     {"drain-timeout-ms", required_argument, NULL, OPT_DRAIN},
     {"check-config", no_argument, NULL, OPT_CHECK},
     {"rotate-ticket-key-file", required_argument, NULL, OPT_ROTATE_FILE},
+    {"coalesce", no_argument, NULL, OPT_COALESCE},
+    {"coalesce-timer-ms", required_argument, NULL, OPT_COALESCE_TIMER},
+    {"coalesce-quantum", required_argument, NULL, OPT_COALESCE_QUANTUM},
+    {"coalesce-staged", no_argument, NULL, OPT_COALESCE_STAGED},
     {NULL, 0, NULL, 0},
 };
 
@@ -332,6 +353,14 @@ static int tlsd_parse_opt(int opt, const char *name, struct tlsd_options *o,
 	case OPT_METRICS:
 		o->have_metrics = true;
 		return tlsd_parse_addr(optarg, "--metrics", &o->metrics);
+	case OPT_COALESCE: o->coalesce.enabled = true; return 0;
+	case OPT_COALESCE_STAGED: o->coalesce.staged = true; return 0;
+	case OPT_COALESCE_TIMER:
+		return tlsd_parse_u32("--coalesce-timer-ms", optarg, 1, 60000,
+		                      &o->coalesce.timer_ms);
+	case OPT_COALESCE_QUANTUM:
+		return tlsd_parse_u32("--coalesce-quantum", optarg, 256, 16384,
+		                      &o->coalesce.quantum);
 	case OPT_CLIENT_CA: o->client_ca = optarg; return 0;
 	case OPT_ALPN:
 		if (!fl->alpn)

@@ -28,6 +28,7 @@
 #include "tlsd_async.h"
 #include "tlsd_backend.h"
 #include "tlsd_cards.h"
+#include "tlsd_coalesce.h"
 #include "tlsd_control.h"
 #include "tlsd_gen.h"
 #include "tlsd_metrics.h"
@@ -52,6 +53,10 @@ struct tlsd_conn {
 	struct tlsd_gen *gen;           /* the configuration it started with */
 	uint8_t bbuf[TLSD_BACKEND_BUF]; /* backend -> client plaintext */
 	size_t blen, boff;
+	struct tlsd_coalesce_pair co; /* --coalesce: M4 buffers (bbuf idle) */
+	bool co_on;          /* --coalesce in the connection's configuration */
+	bool co_up;          /* client data coalesced for a TLS backend */
+	bool client_drained; /* the last read found the client socket empty */
 	struct tlsd_conn *next_free;
 	struct tlsd_conn *next_all; /* every connection object, for exit */
 	/* With cards the pump runs as a task that parks on card jobs; an
@@ -74,12 +79,33 @@ struct tlsd {
 	struct tlsd_async as;
 	struct tlsd_backends *backends; /* gen's pool */
 	struct tlsd_observe *obs;
+	struct tlsd_coalesce_timers co_timers; /* --coalesce deadlines */
+	size_t co_quantum;
 	/* replaced by a reload, kept (one reference each) while their
 	 * connections run: their backend pools still need ticks */
 	struct tlsd_gen *retired[16];
 	unsigned nretired;
 };
 
+static uint64_t tlsd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Backend plaintext not yet sealed for the client, either path. */
+static bool tlsd_backend_pending(const struct tlsd_conn *c)
+{
+	return c->blen || tlsd_coalesce_buffered(&c->co.to_client);
+}
+
+/* Client plaintext not yet handed to the backend, either path. */
+static bool tlsd_client_pending(const struct tlsd_conn *c)
+{
+	return c->tls.app_len || tlsd_coalesce_buffered(&c->co.to_backend);
+}
 /* SIGINT: stop now; SIGTERM: drain, then stop; SIGHUP: reload. */
 static volatile sig_atomic_t tlsd_stop, tlsd_drain, tlsd_reload;
 
@@ -153,6 +179,8 @@ static void tlsd_conn_close(struct tlsd *d, struct tlsd_conn *c)
 			             : tls_alert_name(c->tls.alert_received));
 	}
 	d->st.closed++;
+	tlsd_coalesce_stop(&c->co.to_client);
+	tlsd_coalesce_stop(&c->co.to_backend);
 	close(c->cfd);
 	/* A clean end leaves a TLS backend connection for the next client. */
 	tlsd_upstream_end(&c->up, c->reuse_leg);
@@ -227,6 +255,7 @@ static bool tlsd_read_client(struct tlsd *d, struct tlsd_conn *c, bool *dead)
 	if (!room)
 		return false;
 	r = recv(c->cfd, p, room, 0);
+	c->client_drained = r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 	if (r == 0) {
 		c->client_eof = true;
 		return true;
@@ -241,12 +270,74 @@ static bool tlsd_read_client(struct tlsd *d, struct tlsd_conn *c, bool *dead)
 	return true;
 }
 
-static bool tlsd_to_backend(struct tlsd_conn *c, bool *dead)
+/* A whole record waits in the client's receive buffer (RFC 8446 §5.1:
+ * a 5-byte header whose last two bytes are the length). */
+static bool tlsd_client_record_waiting(const struct tls_conn *t)
+{
+	size_t avail = t->in_len - t->in_pos;
+
+	return avail >= 5 && avail >= 5 + ((size_t)t->in[t->in_pos + 3] << 8 |
+	                                   t->in[t->in_pos + 4]);
+}
+
+/*
+ * --coalesce with a TLS backend: decrypted client data waits in the M4
+ * buffer and goes to the backend in as few records as possible, one
+ * tlsd_upstream_write() per record.  PUSH: the client's socket was empty
+ * and no whole record is left to open.
+ */
+static bool tlsd_to_backend_coalesced(struct tlsd_conn *c, bool *dead)
+{
+	struct tlsd_coalesce *co = &c->co.to_backend;
+	uint64_t now = tlsd_now_ns();
+	const uint8_t *p;
+	size_t n = tls_conn_app_peek(&c->tls, &p), room;
+	bool moved = false;
+
+	if (n) {
+		uint8_t *dst = tlsd_coalesce_space(co, &room);
+
+		if (n > room)
+			n = room;
+		if (n) {
+			memcpy(dst, p, n);
+			tls_conn_app_consume(&c->tls, n);
+			/* a client record counts when its last byte is in */
+			tlsd_coalesce_commit(co, n, !c->tls.app_len, now);
+			moved = true;
+		}
+	}
+	if (!c->tls.app_len) {
+		if (c->client_eof || c->tls.state == TLS_ST_CLOSED)
+			tlsd_coalesce_eof(co, now);
+		else if (c->client_drained &&
+		         !tlsd_client_record_waiting(&c->tls))
+			tlsd_coalesce_drained(co, now);
+	}
+	while ((n = tlsd_coalesce_next(co, now, &p))) {
+		ssize_t w = tlsd_upstream_write(&c->up, p, n);
+
+		if (w < 0) {
+			*dead = true;
+			break;
+		}
+		if (!w)
+			break;
+		tlsd_coalesce_sealed(co, (size_t)w, now);
+		moved = true;
+	}
+	return moved;
+}
+
+static bool tlsd_to_backend(struct tlsd *d, struct tlsd_conn *c, bool *dead)
 {
 	const uint8_t *p;
-	size_t n = tls_conn_app_peek(&c->tls, &p);
+	size_t n;
 	ssize_t w;
 
+	if (c->co_up)
+		return tlsd_to_backend_coalesced(c, dead);
+	n = tls_conn_app_peek(&c->tls, &p);
 	if (!n)
 		return false;
 	w = tlsd_upstream_write(&c->up, p, n);
@@ -254,19 +345,67 @@ static bool tlsd_to_backend(struct tlsd_conn *c, bool *dead)
 		*dead = true;
 		return false;
 	}
+	/* The response framing needs the requests' methods (HEAD). */
+	if (c->co_on)
+		tlsd_coalesce_observe(&c->co.to_backend, p, (size_t)w);
 	tls_conn_app_consume(&c->tls, (size_t)w);
 	return w > 0;
 }
 
-static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
+/*
+ * --coalesce: backend plaintext is read into the M4 buffer and sealed
+ * when a transmittal condition holds (tlsd_coalesce.h).  PUSH is a read
+ * that finds nothing (-EAGAIN), not merely a short one: the pump reads
+ * again after a short read, and what arrived meanwhile joins the same
+ * records.
+ */
+static bool tlsd_from_backend_coalesced(struct tlsd_conn *c, bool *dead)
+{
+	struct tlsd_coalesce *co = &c->co.to_client;
+	uint64_t now = tlsd_now_ns();
+	bool moved = false;
+	size_t room;
+	uint8_t *p = tlsd_coalesce_space(co, &room);
+
+	if (!c->backend_eof && room &&
+	    (tls_conn_established(&c->tls) || c->tls.state == TLS_ST_CLOSED)) {
+		ssize_t r = tlsd_upstream_read(&c->up, p, room);
+
+		if (r == 0) {
+			c->backend_eof = true;
+			tlsd_coalesce_eof(co, now);
+			moved = true;
+		} else if (r > 0) {
+			tlsd_coalesce_commit(co, (size_t)r, 1, now);
+			moved = true;
+		} else if (r == -EAGAIN) {
+			tlsd_coalesce_drained(co, now);
+		} else {
+			*dead = true;
+		}
+	}
+	/* The client said close_notify: what it can no longer get goes. */
+	if (c->tls.state == TLS_ST_CLOSED)
+		tlsd_coalesce_stop(co);
+	if (tls_conn_established(&c->tls) &&
+	    tls_is_err(tlsd_coalesce_seal(co, &c->tls, now, &moved)))
+		*dead = true;
+	return moved;
+}
+
+static bool tlsd_from_backend(struct tlsd *d, struct tlsd_conn *c, bool *dead)
 {
 	bool moved = false;
 	ssize_t r;
 
+	(void)d;
 	/* Also after the client's close_notify: the backend's EOF is what
 	 * lets the connection close (a drain waits for it). */
-	if (!c->backend_eof && c->blen == 0 &&
-	    (tls_conn_established(&c->tls) || c->tls.state == TLS_ST_CLOSED)) {
+	if (c->co_on)
+		moved = tlsd_from_backend_coalesced(c, dead);
+	else if (!c->backend_eof && c->blen == 0 &&
+	         (tls_conn_established(&c->tls) ||
+	          c->tls.state == TLS_ST_CLOSED)) {
 		r = tlsd_upstream_read(&c->up, c->bbuf, sizeof(c->bbuf));
 		if (r == 0) {
 			c->backend_eof = true;
@@ -297,8 +436,8 @@ static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
 			moved = true;
 		}
 	}
-	if (c->backend_eof && !c->blen && tls_conn_established(&c->tls) &&
-	    !c->tls.close_sent) {
+	if (c->backend_eof && !tlsd_backend_pending(c) &&
+	    tls_conn_established(&c->tls) && !c->tls.close_sent) {
 		if (tls_is_err(tls_conn_close(&c->tls)))
 			*dead = true;
 		moved = true;
@@ -311,8 +450,9 @@ static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
 static bool tlsd_end_for_reuse(struct tlsd_conn *c)
 {
 	if (!(c->client_eof || c->tls.state == TLS_ST_CLOSED) ||
-	    c->tls.app_len || c->blen || c->backend_shut ||
-	    !tls_conn_completed(&c->tls) || !tlsd_upstream_reusable(&c->up))
+	    tlsd_client_pending(c) || tlsd_backend_pending(c) ||
+	    c->backend_shut || !tls_conn_completed(&c->tls) ||
+	    !tlsd_upstream_reusable(&c->up))
 		return false;
 	/* Answer the client's close_notify, or say ours after its FIN. */
 	if (tls_is_err(tls_conn_close(&c->tls)))
@@ -340,8 +480,8 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 			tlsd_flush_client(d, c, &dead);
 			tlsd_log_handshake(d, c);
 		}
-		moved |= tlsd_to_backend(c, &dead);
-		moved |= tlsd_from_backend(c, &dead);
+		moved |= tlsd_to_backend(d, c, &dead);
+		moved |= tlsd_from_backend(d, c, &dead);
 		moved |= tlsd_flush_client(d, c, &dead);
 		if (tlsd_end_for_reuse(c)) {
 			tlsd_flush_client(d, c, &dead);
@@ -349,7 +489,7 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 			return;
 		}
 		if ((c->client_eof || c->tls.state == TLS_ST_CLOSED) &&
-		    !c->backend_shut && !c->tls.app_len) {
+		    !c->backend_shut && !tlsd_client_pending(c)) {
 			tlsd_upstream_shutdown(&c->up);
 			c->backend_shut = true;
 		}
@@ -357,7 +497,7 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 	tlsd_count_records(d, c);
 	if (dead || (c->client_eof && !tls_conn_completed(&c->tls)) ||
 	    ((c->client_eof || c->tls.state == TLS_ST_CLOSED) &&
-	     c->backend_eof && !c->blen)) {
+	     c->backend_eof && !tlsd_backend_pending(c))) {
 		tlsd_flush_client(d, c, &dead);
 		tlsd_conn_close(d, c);
 		return;
@@ -430,12 +570,75 @@ static void tlsd_conn_free_all(struct tlsd *d)
 			close(c->cfd);
 			tlsd_upstream_end(&c->up, false);
 		}
+		tlsd_coalesce_free(&c->co.to_client);
+		tlsd_coalesce_free(&c->co.to_backend);
 		tls_conn_free(&c->tls);
 		tlsd_task_free(&c->task);
 		tlsd_gen_put(c->gen);
 		free(c);
 	}
 	d->free_list = d->closing = NULL;
+}
+
+/*
+ * Backend to client always; client to backend buffered only toward a
+ * TLS backend (a plain one has no records to save), else observed for
+ * the HTTP framing.
+ */
+static int tlsd_conn_coalesce_start(struct tlsd *d, struct tlsd_conn *c)
+{
+	/* the connection's configuration: a reload leaves it alone */
+	const struct tlsd_coalesce_opts *o = &c->gen->opt.coalesce;
+
+	c->co_up = c->up.be && c->up.be->spec->tls;
+	tlsd_http1_pipeline_init(&c->co.pipe);
+	if (tlsd_coalesce_start(&c->co.to_client, o,
+	                        &d->st.coalesce[TLSD_DIR_TO_CLIENT],
+	                        &d->co_timers, d->co_quantum,
+	                        TLSD_HTTP1_RESPONSE, &c->co.pipe) ||
+	    tlsd_coalesce_start(&c->co.to_backend, o,
+	                        &d->st.coalesce[TLSD_DIR_TO_BACKEND],
+	                        c->co_up ? &d->co_timers : NULL, d->co_quantum,
+	                        TLSD_HTTP1_REQUEST, &c->co.pipe))
+		return -1;
+	c->co.to_client.owner = c->co.to_backend.owner = c;
+	return 0;
+}
+
+/* Flush every buffer whose timer ran out, and move its bytes on. */
+static void tlsd_coalesce_timers_run(struct tlsd *d)
+{
+	uint64_t now = tlsd_now_ns();
+	struct tlsd_coalesce *co;
+
+	while ((co = tlsd_coalesce_timers_expired(&d->co_timers, now))) {
+		struct tlsd_conn *c = co->owner;
+
+		tlsd_coalesce_expire(co, now);
+		/* a pump parked on a card job pumps again when it resumes */
+		if (!c->closed)
+			tlsd_serve(d, c);
+	}
+}
+
+/* epoll_wait's timeout: the cards', the backends' and the coalescer's. */
+static int tlsd_sleep_ms(struct tlsd *d)
+{
+	/* draining: wake to check the deadline */
+	int ms = tlsd_async_timeout(
+	    &d->as,
+	    tlsd_backends_sleep_ms(d->backends, d->lfd < 0 ? 50 : 1000));
+	uint64_t dl = tlsd_coalesce_timers_next(&d->co_timers), now;
+
+	if (!dl)
+		return ms;
+	now = tlsd_now_ns();
+	if (dl <= now)
+		return 0;
+	/* round up: waking early would only sleep again */
+	if ((dl - now + 999999) / 1000000 < (uint64_t)ms)
+		ms = (int)((dl - now + 999999) / 1000000);
+	return ms;
 }
 
 static void tlsd_accept(struct tlsd *d)
@@ -470,12 +673,19 @@ static void tlsd_accept(struct tlsd *d)
 		c->flight_writes = 0;
 		c->records_in_seen = c->records_out_seen = 0;
 		c->blen = c->boff = 0;
+		c->co_on = c->co_up = c->client_drained = false;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		/* Connect to a backend while the handshake runs. */
 		if (tlsd_upstream_start(&c->up, d->backends,
 		                        tlsd_tag(c, true))) {
 			if (tlsd_verbose)
 				tlsd_log("conn %d: no backend reachable", fd);
+			tlsd_conn_close(d, c);
+			continue;
+		}
+		c->co_on = c->gen->opt.coalesce.enabled;
+		if (c->co_on && tlsd_conn_coalesce_start(d, c)) {
+			tlsd_log("out of memory for a connection");
 			tlsd_conn_close(d, c);
 			continue;
 		}
@@ -644,6 +854,9 @@ int tlsd_run(struct tlsd_gen *g)
 		return 1;
 	}
 	d.epfd = epoll_create1(0);
+	d.st.coalesce_enabled = opt->coalesce.enabled;
+	d.co_quantum = tlsd_coalesce_quantum(
+	    &opt->coalesce, tlsd_cards_max_input(opt->card_set));
 	epoll_ctl(d.epfd, EPOLL_CTL_ADD, d.lfd, &ev);
 	if (!g->backends && tlsd_gen_backends(&d, g)) {
 		close(d.lfd);
@@ -676,17 +889,14 @@ int tlsd_run(struct tlsd_gen *g)
 		if (tlsd_reload) {
 			tlsd_reload = 0;
 			tlsd_do_reload(&d, &tw);
+			d.st.coalesce_enabled = d.opt->coalesce.enabled;
 		}
 		if (tlsd_drain && d.lfd >= 0)
 			tlsd_start_drain(&d, &drain_end);
 		if (d.lfd < 0 && tlsd_drained(&d, &drain_end))
 			break;
 		/* Draining: wake to check the deadline. */
-		n = epoll_wait(
-		    d.epfd, evs, TLSD_MAX_EVENTS,
-		    tlsd_async_timeout(
-		        &d.as, tlsd_backends_sleep_ms(d.backends,
-		                                      d.lfd < 0 ? 50 : 1000)));
+		n = epoll_wait(d.epfd, evs, TLSD_MAX_EVENTS, tlsd_sleep_ms(&d));
 		for (int i = 0; i < n; i++) {
 			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
 
@@ -708,6 +918,7 @@ int tlsd_run(struct tlsd_gen *g)
 			if (!c->closed)
 				tlsd_serve(&d, c);
 		}
+		tlsd_coalesce_timers_run(&d);
 		/* Resume connections whose card jobs completed, then one
 		 * doorbell per card for every job this pass collected (and
 		 * the cards' health work). */

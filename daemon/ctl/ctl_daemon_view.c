@@ -172,6 +172,38 @@ static void ctl_print_jobs_table(FILE *out, const json_t *jobs)
 }
 
 /* "handshake_failure 2, none 1", or "-" */
+/* One line per direction of the M4 coalescer; "off" without --coalesce. */
+static void ctl_print_coalesce(FILE *out, const json_t *stats)
+{
+	static const char *const reasons[] = {"quantum", "http_end", "fin",
+	                                      "push", "timer"};
+	const json_t *co = json_object_get(stats, "coalesce");
+
+	if (!co || !json_is_true(json_object_get(co, "enabled"))) {
+		fputs("coalesce     off\n", out);
+		return;
+	}
+	for (unsigned d = 0; d < 2; d++) {
+		const char *dir = d ? "to_backend" : "to_client";
+		const json_t *dj = json_object_get(co, dir);
+		const json_t *fl = json_object_get(dj, "flushes");
+		const json_t *lat = json_object_get(dj, "latency");
+
+		fprintf(out, "coalesce     %s: flushes", dir);
+		for (unsigned r = 0; r < 5; r++)
+			fprintf(
+			    out, " %s %llu", reasons[r],
+			    (unsigned long long)ctl_json_u64(fl, reasons[r]));
+		fprintf(out,
+		        "; records in %llu, out %llu; added p50 %.2f ms, p99 "
+		        "%.2f ms\n",
+		        (unsigned long long)ctl_json_u64(dj, "records_in"),
+		        (unsigned long long)ctl_json_u64(dj, "records_out"),
+		        (double)ctl_json_u64(lat, "p50_ns") / 1e6,
+		        (double)ctl_json_u64(lat, "p99_ns") / 1e6);
+	}
+}
+
 static void ctl_print_alerts(FILE *out, const json_t *alerts)
 {
 	const char *name;
@@ -245,11 +277,13 @@ void ctl_stats_print(FILE *out, const json_t *stats, const json_t *prev)
 	            json_object_get(stats, "bytes"), "in"),
 	        (unsigned long long)ctl_json_u64(
 	            json_object_get(stats, "bytes"), "out"));
-	fprintf(out, "records      in %llu, out %llu\n\n",
+	fprintf(out, "records      in %llu, out %llu\n",
 	        (unsigned long long)ctl_json_u64(
 	            json_object_get(stats, "records"), "in"),
 	        (unsigned long long)ctl_json_u64(
 	            json_object_get(stats, "records"), "out"));
+	ctl_print_coalesce(out, stats);
+	fputc('\n', out);
 	ctl_print_jobs_table(out, jobs);
 	if (!json_array_size(json_object_get(stats, "cards"))) {
 		fputs("\n(no cards: --cards none)\n", out);

@@ -58,6 +58,35 @@ static json_t *tlsd_json_alerts(const uint64_t *count)
 	return o;
 }
 
+/* The M4 coalescer, per direction (docs/coalescing.md). */
+static json_t *tlsd_json_coalesce_dir(const struct tlsd_coalesce_stats *c)
+{
+	json_t *flushes = json_object();
+
+	for (unsigned r = 0; r < TLSD_FLUSH_NREASONS; r++)
+		json_object_set_new(flushes, tlsd_flush_reason_name(r),
+		                    tlsd_json_u64(c->flushes[r]));
+	return json_pack(
+	    "{s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o}}", "flushes", flushes,
+	    "records_in", tlsd_json_u64(c->records_in), "records_out",
+	    tlsd_json_u64(c->records_out), "bytes", tlsd_json_u64(c->bytes),
+	    "latency", "count", tlsd_json_u64(c->latency.count), "sum_ns",
+	    tlsd_json_u64(c->latency.sum_ns), "p50_ns",
+	    tlsd_json_u64(tlsd_lat_percentile(&c->latency, 50)), "p99_ns",
+	    tlsd_json_u64(tlsd_lat_percentile(&c->latency, 99)), "max_ns",
+	    tlsd_json_u64(c->latency.max_ns));
+}
+
+static json_t *tlsd_json_coalesce(const struct tlsd_stats *st)
+{
+	json_t *o = json_pack("{s:b}", "enabled", st->coalesce_enabled);
+
+	for (unsigned d = 0; d < TLSD_NDIRS; d++)
+		json_object_set_new(o, tlsd_direction_name(d),
+		                    tlsd_json_coalesce_dir(&st->coalesce[d]));
+	return o;
+}
+
 static json_t *tlsd_json_jobs(const struct tlsd_snapshot *s)
 {
 	json_t *by_op = json_object();
@@ -173,7 +202,7 @@ json_t *tlsd_ctl_json_stats(const struct tlsd_snapshot *s)
 	const struct tlsd_stats *st = &s->st;
 	json_t *o = json_pack(
 	    "{s:i,s:f,s:s,s:{s:o,s:o},s:{s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},"
-	    "s:o,s:f,s:o,s:o,s:{s:o,s:o},s:{s:o,s:o},s:o}",
+	    "s:o,s:f,s:o,s:o,s:{s:o,s:o},s:{s:o,s:o},s:o,s:o}",
 	    "schema", TLSD_CTL_SCHEMA_VERSION, "uptime_s", s->uptime_s, "mode",
 	    s->mode, "connections", "active",
 	    tlsd_json_u64(st->accepted - st->closed), "total",
@@ -190,8 +219,8 @@ json_t *tlsd_ctl_json_stats(const struct tlsd_snapshot *s)
 	    "key_moves", tlsd_json_u64(s->key_moves), "bytes", "in",
 	    tlsd_json_u64(st->bytes_in), "out", tlsd_json_u64(st->bytes_out),
 	    "records", "in", tlsd_json_u64(st->records_in), "out",
-	    tlsd_json_u64(st->records_out), "cards",
-	    tlsd_json_card_list(s, true));
+	    tlsd_json_u64(st->records_out), "coalesce", tlsd_json_coalesce(st),
+	    "cards", tlsd_json_card_list(s, true));
 
 	if (o)
 		json_object_set_new(

@@ -155,6 +155,69 @@ static void tlsd_prom_daemon(FILE *f, const struct tlsd_snapshot *s)
 	        st->records_out);
 }
 
+/* The M4 coalescer (docs/coalescing.md), labelled by direction. */
+static void tlsd_prom_coalesce(FILE *f, const struct tlsd_stats *st)
+{
+	const struct tlsd_coalesce_stats *c = st->coalesce;
+
+	tlsd_prom_head(f, "tlscard_coalesce_flushes_total", "counter",
+	               "Coalescer flushes by direction and transmittal "
+	               "condition.");
+	for (unsigned d = 0; d < TLSD_NDIRS; d++)
+		for (unsigned r = 0; r < TLSD_FLUSH_NREASONS; r++)
+			fprintf(
+			    f,
+			    "tlscard_coalesce_flushes_total{direction=\"%s\","
+			    "reason=\"%s\"} %" PRIu64 "\n",
+			    tlsd_direction_name(d), tlsd_flush_reason_name(r),
+			    c[d].flushes[r]);
+	tlsd_prom_head(f, "tlscard_coalesce_records_total", "counter",
+	               "Plaintext arrivals (side in) and records sealed "
+	               "(side out) by the coalescer.");
+	for (unsigned d = 0; d < TLSD_NDIRS; d++) {
+		fprintf(f,
+		        "tlscard_coalesce_records_total{direction=\"%s\","
+		        "side=\"in\"} %" PRIu64 "\n",
+		        tlsd_direction_name(d), c[d].records_in);
+		fprintf(f,
+		        "tlscard_coalesce_records_total{direction=\"%s\","
+		        "side=\"out\"} %" PRIu64 "\n",
+		        tlsd_direction_name(d), c[d].records_out);
+	}
+	tlsd_prom_head(f, "tlscard_coalesce_bytes_total", "counter",
+	               "Plaintext bytes the coalescer sealed.");
+	for (unsigned d = 0; d < TLSD_NDIRS; d++)
+		fprintf(
+		    f,
+		    "tlscard_coalesce_bytes_total{direction=\"%s\"} %" PRIu64
+		    "\n",
+		    tlsd_direction_name(d), c[d].bytes);
+	tlsd_prom_head(f, "tlscard_coalesce_latency_seconds_total", "counter",
+	               "Added latency summed over flushes (first buffered "
+	               "byte to its flush).");
+	for (unsigned d = 0; d < TLSD_NDIRS; d++)
+		fprintf(f,
+		        "tlscard_coalesce_latency_seconds_total{direction="
+		        "\"%s\"} %.9f\n",
+		        tlsd_direction_name(d),
+		        (double)c[d].latency.sum_ns / 1e9);
+	tlsd_prom_head(f, "tlscard_coalesce_latency_seconds", "gauge",
+	               "Added latency quantiles since start (bucket upper "
+	               "bound, within 19%).");
+	for (unsigned d = 0; d < TLSD_NDIRS; d++) {
+		static const double q[] = {50, 99};
+
+		for (unsigned i = 0; i < 2; i++)
+			fprintf(
+			    f,
+			    "tlscard_coalesce_latency_seconds{direction="
+			    "\"%s\",quantile=\"%s\"} %.9f\n",
+			    tlsd_direction_name(d), i ? "0.99" : "0.5",
+			    (double)tlsd_lat_percentile(&c[d].latency, q[i]) /
+			        1e9);
+	}
+}
+
 /* One per-card family: a sample per card from the field at offset. */
 struct tlsd_prom_card_metric {
 	const char *name, *type, *help;
@@ -292,6 +355,7 @@ static void tlsd_prom_classes(FILE *f, const struct tlsd_snapshot *s)
 int tlsd_prom_write(FILE *f, const struct tlsd_snapshot *s)
 {
 	tlsd_prom_daemon(f, s);
+	tlsd_prom_coalesce(f, &s->st);
 	tlsd_prom_cards(f, s);
 	tlsd_prom_classes(f, s);
 	tlsd_prom_backends(f, s);

@@ -73,6 +73,7 @@ struct tlsd_stats {
 	uint64_t failed_alert_sent[TLSD_NALERTS];
 	uint64_t failed_alert_received[TLSD_NALERTS];
 	uint64_t records_in, records_out; /* TLS records, all content types */
+	bool coalesce_enabled; /* --coalesce */
 	struct tlsd_coalesce_stats coalesce[TLSD_NDIRS];
 };
 
@@ -130,7 +131,6 @@ struct tlsd_snapshot {
 	double uptime_s;
 	const char *mode; /* "none" (CPU only), "sim", "vfio" */
 	struct tlsd_stats st;
-	bool coalesce_enabled; /* --coalesce */
 	/* Crypto jobs by kind and by where they ran. */
 	struct {
 		const char *name; /* "ecdh", "sign", "digest", "aead" */

@@ -54,6 +54,13 @@ BACKEND = {
                "last_error": STR},
     "pool": {"new": INT, "reused": INT, "idle": INT, "idle_closed": INT},
 }
+COALESCE_DIR = {
+    "flushes": {k: INT for k in ("quantum", "http_end", "fin", "push",
+                                 "timer")},
+    "records_in": INT, "records_out": INT, "bytes": INT,
+    "latency": {"count": INT, "sum_ns": INT, "p50_ns": INT, "p99_ns": INT,
+                "max_ns": INT},
+}
 STATS = {
     "schema": ("const", 1), "uptime_s": FLOAT, "mode": MODE,
     "connections": {"active": INT, "total": INT},
@@ -70,6 +77,8 @@ STATS = {
     "parked": {"total": INT, "now": INT, "max": INT},
     "bytes": {"in": INT, "out": INT},
     "records": {"in": INT, "out": INT},
+    "coalesce": {"enabled": BOOL, "to_client": COALESCE_DIR,
+                 "to_backend": COALESCE_DIR},
     "cards": ("list", CARD_WITH_CLASSES),
     "backends": ("list", BACKEND),
 }
