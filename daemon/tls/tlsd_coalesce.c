@@ -247,9 +247,11 @@ void tlsd_coalesce_observe(struct tlsd_coalesce *c, const uint8_t *p, size_t n)
 
 void tlsd_coalesce_drained(struct tlsd_coalesce *c, uint64_t now_ns)
 {
-	/* A drained socket is the PUSH hint; inside an HTTP message whose
-	 * framing says more is coming, the timer bounds the wait instead. */
-	if (tlsd_http1_expects_more(&c->http))
+	/* A drained socket is the PUSH hint.  Only a partial HTTP head is
+	 * held: the peer could not use it before the rest arrives, and the
+	 * timer bounds the wait.  Everything before it went at its message
+	 * end (http_end), so the waiting bytes are all head. */
+	if (tlsd_http1_partial_head(&c->http))
 		return;
 	tlsd_coalesce_flush(c, tlsd_coalesce_waiting(c), TLSD_FLUSH_PUSH,
 	                    now_ns);

@@ -10,8 +10,8 @@
  *             records are staged);
  *   http_end  an HTTP/1.1 message ended (tlsd_http1.h);
  *   fin       the sender closed its side;
- *   push      the read side drained, unless the HTTP framing says the
- *             current message is unfinished;
+ *   push      the read side drained (a partial HTTP head is held: the
+ *             peer cannot use it before the rest arrives);
  *   timer     the oldest buffered byte has waited timer_ms.
  *
  * Pure logic over a buffer, without sockets: the proxy reads into

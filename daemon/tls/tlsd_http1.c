@@ -452,16 +452,7 @@ bool tlsd_http1_eof(struct tlsd_http1 *h)
 	return ended;
 }
 
-bool tlsd_http1_expects_more(const struct tlsd_http1 *h)
+bool tlsd_http1_partial_head(const struct tlsd_http1 *h)
 {
-	switch (h->state) {
-	case TLSD_H1_HEAD:
-	case TLSD_H1_BODY_LEN:
-	case TLSD_H1_CHUNK_DATA:
-	case TLSD_H1_CHUNK_END:
-	case TLSD_H1_TRAILERS: return true;
-	/* Between chunks the sender may be streaming: a drain flushes. */
-	case TLSD_H1_CHUNK_SIZE: return h->line_len > 0;
-	default: return false;
-	}
+	return h->state == TLSD_H1_HEAD;
 }

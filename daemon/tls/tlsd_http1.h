@@ -89,11 +89,10 @@ size_t tlsd_http1_feed(struct tlsd_http1 *h, const uint8_t *p, size_t n,
 bool tlsd_http1_eof(struct tlsd_http1 *h);
 
 /*
- * True while the framing says the sender has not finished the current
- * message: inside a header section, a Content-Length body or a chunk.
- * The coalescer then waits for the message's end (or the quantum or the
- * timer) instead of flushing when the read side drains.
+ * True inside a start line or header section: bytes a peer cannot use
+ * until the head is whole.  The coalescer holds them when the read side
+ * drains (the timer bounds the wait) instead of sending a partial head.
  */
-bool tlsd_http1_expects_more(const struct tlsd_http1 *h);
+bool tlsd_http1_partial_head(const struct tlsd_http1 *h);
 
 #endif /* TLSD_HTTP1_H */

@@ -8,7 +8,7 @@
  *
  * Reaches: tlsd_http1_feed (start lines, header fields, Content-Length,
  * Transfer-Encoding, chunk sizes, trailers, the pipeline), tlsd_http1_eof,
- * tlsd_http1_expects_more, tlsd_coalesce_commit/_drained/_eof/_next/
+ * tlsd_http1_partial_head, tlsd_coalesce_commit/_drained/_eof/_next/
  * _sealed, tlsd_lat_add.
  *
  * Checks: the parser never consumes more than it was given and always
@@ -132,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	if (a.state == TLSD_H1_OPAQUE && a.error && strlen(a.error) == 0)
 		__builtin_trap();
-	if (a.state == TLSD_H1_OPAQUE && tlsd_http1_expects_more(&a))
+	if (a.state == TLSD_H1_OPAQUE && tlsd_http1_partial_head(&a))
 		__builtin_trap();
 	coalesce_roundtrip(role, data, size, step);
 	return 0;

@@ -186,16 +186,16 @@ def test_quantum(coalescing):
 
 
 def test_http_end(coalescing):
-    """A response written in three pieces, drains between them: the
-    framing says more is coming, so nothing flushes until its end, and it
-    leaves as one record."""
+    """A response whose head is written in pieces, drains between them: a
+    partial head is held (the client cannot use it), so nothing flushes
+    until the message's end, and it leaves as one record."""
     body = b"x" * 3000
     rsp = head(length=len(body)) + body
 
     def script(c, send, be):
         req = c.recv(4096)
         assert req.startswith(b"GET /"), req
-        for piece in (rsp[:40], rsp[40:1000], rsp[1000:]):
+        for piece in (rsp[:10], rsp[10:30], rsp[30:]):
             send(piece)
             time.sleep(0.03)
         wait_ack(c)
@@ -213,8 +213,8 @@ def test_http_end(coalescing):
 
 
 def test_fin(coalescing):
-    """A response cut short: only the backend's FIN ends the wait."""
-    part = head(length=1000) + b"y" * 10
+    """A head cut short: only the backend's FIN ends the wait."""
+    part = b"HTTP/1.1 200 OK\r\nContent-Le"
 
     def script(c, send, be):
         c.recv(4096)
@@ -234,7 +234,8 @@ def test_fin(coalescing):
 
 
 def test_push(coalescing):
-    """Not HTTP: when the read side drains, what is buffered goes."""
+    """Not HTTP, then an HTTP body: when the read side drains, what is
+    buffered goes."""
     line = b"220 smtp-like greeting\r\n"
 
     def script(c, send, be):
@@ -251,9 +252,28 @@ def test_push(coalescing):
     assert f["timer"] == 0 and f["fin"] == 0, f
 
 
+def test_push_inside_body(coalescing):
+    """An HTTP body in progress is usable: a drain sends it."""
+    part = head(length=1000) + b"b" * 100
+
+    def script(c, send, be):
+        c.recv(4096)
+        send(part)
+        wait_ack(c)
+
+    d, be = coalescing(script, "--coalesce-timer-ms", NEVER_MS)
+    with connect(d) as t:
+        t.sendall(b"GET / HTTP/1.1\r\n\r\n")
+        t.settimeout(8)
+        assert recv_exactly(t, len(part)) == part
+        t.sendall(b"ack")
+    f = flushes(d)
+    assert f["push"] == 1 and f["timer"] == 0 and f["http_end"] == 0, f
+
+
 def test_timer(coalescing):
-    """Mid-message and the backend pauses: the timer flushes."""
-    part = head(length=100) + b"z" * 10
+    """A partial head and the backend pauses: the timer flushes."""
+    part = b"HTTP/1.1 200 OK\r\nContent-Le"
 
     def script(c, send, be):
         c.recv(4096)

@@ -165,13 +165,29 @@ static void test_http_end_and_pipelining(void **state)
 	rig_free(r);
 }
 
+static void test_push_inside_body(void **state)
+{
+	struct rig *r = rig_new(0, false);
+	static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+	                           "\r\nfirst bytes";
+
+	(void)state;
+	put_str(r, part, 1 * MS);
+	assert_int_equal(flushes(r, TLSD_FLUSH_PUSH), 0);
+	/* the head is whole and the body usable: a drain sends it */
+	tlsd_coalesce_drained(&r->co, 2 * MS);
+	assert_int_equal(flushes(r, TLSD_FLUSH_PUSH), 1);
+	drain_out(r, 2 * MS);
+	assert_int_equal(r->out_len, strlen(part));
+	rig_free(r);
+}
+
 static void test_timer(void **state)
 {
 	struct rig *r = rig_new(0, false);
 
 	(void)state;
-	put_str(r, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart",
-	        10 * MS);
+	put_str(r, "HTTP/1.1 200 OK\r\nContent-Len", 10 * MS);
 	tlsd_coalesce_drained(&r->co, 10 * MS);
 	assert_int_equal(tlsd_coalesce_timers_next(&r->timers), 30 * MS);
 	assert_null(tlsd_coalesce_timers_expired(&r->timers, 29 * MS));
@@ -193,14 +209,16 @@ static void test_fin(void **state)
 	struct rig *r = rig_new(0, false);
 
 	(void)state;
-	put_str(r, "HTTP/1.0 200 OK\r\n\r\nclose-delimited", 1 * MS);
-	/* nothing but the close can end this body; no flush yet */
+	put_str(r, "HTTP/1.0 200 OK\r\nServ", 1 * MS);
+	/* a partial head: a drain does not flush it */
+	tlsd_coalesce_drained(&r->co, 1 * MS);
 	assert_int_equal(tlsd_coalesce_buffered(&r->co),
-	                 strlen("HTTP/1.0 200 OK\r\n\r\nclose-delimited"));
+	                 strlen("HTTP/1.0 200 OK\r\nServ"));
 	tlsd_coalesce_eof(&r->co, 2 * MS);
 	assert_int_equal(flushes(r, TLSD_FLUSH_FIN), 1);
 	drain_out(r, 2 * MS);
 	assert_int_equal(tlsd_coalesce_buffered(&r->co), 0);
+	assert_int_equal(flushes(r, TLSD_FLUSH_PUSH), 0);
 	/* a FIN with nothing buffered is not a flush */
 	tlsd_coalesce_eof(&r->co, 3 * MS);
 	assert_int_equal(flushes(r, TLSD_FLUSH_FIN), 1);
@@ -320,6 +338,7 @@ int main(void)
 	    cmocka_unit_test(test_quantum_limits),
 	    cmocka_unit_test(test_quantum_flush),
 	    cmocka_unit_test(test_http_end_and_pipelining),
+	    cmocka_unit_test(test_push_inside_body),
 	    cmocka_unit_test(test_timer),
 	    cmocka_unit_test(test_fin),
 	    cmocka_unit_test(test_staged_records),
