@@ -42,6 +42,7 @@ UNIT_HELPER_OBJ := $(call obj,$(UNIT_HELPER_SRC))
 .PHONY: all help deps test test-unit test-asan test-tsan test-system \
 	test-qemu test-fuzz fuzz lint format bench bench-driver bench-tls \
 	bench-offload run \
+	bench-proxy run \
 	clean qemu guest \
 	qemu-shell qemu-run
 
@@ -65,6 +66,7 @@ help:
 	@echo "make bench-driver  driver benchmark only (docs/bench/driver.md)"
 	@echo "make bench-tls  TLS handshake CPU vs nginx/haproxy (docs/bench/tls.md)"
 	@echo "make bench-offload  tlscardd on sim cards: host CPU, doorbells, capacity (docs/bench/offload.md)"
+	@echo "make bench-proxy  M4 coalescing and bulk MB/s vs nginx (docs/bench/proxy.md)"
 
 deps:
 	@scripts/deps.sh base
@@ -185,6 +187,7 @@ format:
 # ---- benchmarks -------------------------------------------------------------
 
 bench: bench-driver bench-tls bench-offload
+bench: bench-driver bench-tls bench-proxy
 
 bench-driver: all
 	@$(PYTHON) tools/bench_driver.py --out docs/bench
@@ -196,6 +199,9 @@ bench-tls: all
 bench-offload: all
 	@scripts/deps.sh peers
 	@$(PYTHON) tools/bench_offload.py --out docs/bench
+bench-proxy: all
+	@scripts/deps.sh peers
+	@$(PYTHON) tools/bench_proxy.py --out docs/bench
 
 # ---- run ---------------------------------------------------------------------
 

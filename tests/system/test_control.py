@@ -445,7 +445,7 @@ def test_tables(daemon, ctl):
     assert s.returncode == 0, s
     assert s.stdout.startswith("tlscardd: mode sim, up ")
     for label in ("connections", "handshakes", "failures", "digests",
-                  "jobs", "bytes", "records"):
+                  "jobs", "bytes", "records", "coalesce"):
         assert re.search(r"^%s +\S" % label, s.stdout, re.M), label
     cards = table_block(s.stdout, "CARD  NAME")
     assert len(cards) == 4
