@@ -73,7 +73,7 @@ struct tlsd_stats {
 	uint64_t failed_alert_sent[TLSD_NALERTS];
 	uint64_t failed_alert_received[TLSD_NALERTS];
 	uint64_t records_in, records_out; /* TLS records, all content types */
-	bool coalesce_enabled; /* --coalesce */
+	bool coalesce_enabled;            /* --coalesce */
 	struct tlsd_coalesce_stats coalesce[TLSD_NDIRS];
 };
 
