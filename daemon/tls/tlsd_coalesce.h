@@ -61,6 +61,7 @@ struct tlsd_coalesce {
 	struct tlsd_http1 http;
 	struct tlsd_coalesce *tprev, *tnext;
 	bool armed;
+	void *owner; /* the caller's (the proxy's connection), for timers */
 };
 
 /* Two directions of one proxied connection and the HTTP pipeline that
