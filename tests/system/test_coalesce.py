@@ -489,3 +489,92 @@ def test_off_by_default(tls_certs):
     assert r.returncode == 2
     assert b"--coalesce-quantum 20000: expected a number in 256..16384" \
         in r.stderr
+
+
+class SizeRelay:
+    """client -> relay -> tlscardd; records the length of every record
+    tlscardd sends back (TLS 1.3: all are application_data on the wire)."""
+
+    def __init__(self, target):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(TIMEOUT)
+        self.port = self.sock.getsockname()[1]
+        self.target = target
+        self.sizes = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        try:
+            c, _ = self.sock.accept()
+        except OSError:
+            return
+        b = socket.create_connection(("127.0.0.1", self.target), TIMEOUT)
+        for s in (c, b):
+            s.settimeout(TIMEOUT)
+        threading.Thread(target=self._up, args=(c, b), daemon=True).start()
+        buf = b""
+        try:
+            while True:
+                data = b.recv(1 << 16)
+                if not data:
+                    break
+                c.sendall(data)
+                buf += data
+                while len(buf) >= 5:
+                    n = int.from_bytes(buf[3:5], "big")
+                    if len(buf) < 5 + n:
+                        break
+                    self.sizes.append(n)
+                    buf = buf[5 + n:]
+        except OSError:
+            pass
+
+    @staticmethod
+    def _up(c, b):
+        try:
+            while True:
+                data = c.recv(1 << 16)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+
+
+def test_staged_record_sizes(coalescing):
+    """--coalesce-staged: records start small and double to 16 KB."""
+    blob = os.urandom(60000)
+
+    def script(c, send, be):
+        assert c.recv(16) == b"go"
+        send(blob)
+        wait_ack(c)
+
+    d, be = coalescing(script, "--coalesce-staged", "--coalesce-timer-ms",
+                       NEVER_MS)
+    relay = SizeRelay(d.port)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    raw = socket.create_connection(("127.0.0.1", relay.port), TIMEOUT)
+    with ctx.wrap_socket(raw, server_hostname="localhost") as t:
+        t.sendall(b"go")
+        assert recv_exactly(t, len(blob)) == blob
+        t.sendall(b"ack")
+    # plaintext = record length - inner type byte - 16-byte tag; after
+    # the handshake's records, the stream is a doubling run from 1 KB
+    # (then close_notify)
+    sizes = [n - 17 for n in relay.sizes]
+    assert 1024 in sizes, sizes
+    start = sizes.index(1024)
+    run_, total = [], 0
+    for n in sizes[start:]:
+        if total == len(blob):
+            break
+        run_.append(n)
+        total += n
+    assert total == len(blob), sizes
+    assert run_[:5] == [1024, 2048, 4096, 8192, 16384], sizes
+    assert all(n <= 16384 for n in run_), sizes
