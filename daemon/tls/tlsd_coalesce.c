@@ -127,7 +127,8 @@ int tlsd_coalesce_start(struct tlsd_coalesce *c,
 {
 	uint8_t *buf = c->buf;
 
-	if (!buf) {
+	/* Observe only (no timers): the framing needs no buffer. */
+	if (!buf && timers) {
 		buf = malloc(TLSD_COALESCE_BUF);
 		if (!buf)
 			return -1;
@@ -194,6 +195,10 @@ uint8_t *tlsd_coalesce_space(struct tlsd_coalesce *c, size_t *room)
 		memmove(c->buf, c->buf + c->off, c->len - c->off);
 		c->len -= c->off;
 		c->off = 0;
+	}
+	if (!c->buf) {
+		*room = 0;
+		return NULL;
 	}
 	*room = TLSD_COALESCE_BUF - c->len;
 	return c->buf + c->len;

@@ -79,7 +79,9 @@ size_t tlsd_coalesce_quantum(const struct tlsd_coalesce_opts *opt,
 
 /*
  * Start a direction for a new connection; role is the HTTP message kind
- * it carries.  The buffer is allocated once and kept.  -1 without memory.
+ * it carries.  The buffer is allocated once and kept.  Without timers the
+ * direction only observes (tlsd_coalesce_observe) and has no buffer.
+ * -1 without memory.
  */
 int tlsd_coalesce_start(struct tlsd_coalesce *c,
                         const struct tlsd_coalesce_opts *opt,
