@@ -190,6 +190,8 @@ static void fill_snapshot(struct tlsd_snapshot *s)
 	}
 	s->card[1].state = TC_CARD_QUARANTINED;
 	s->card[1].fi_error_ppm = 250000;
+	s->st.coalesce[TLSD_DIR_TO_CLIENT].flushes[TLSD_FLUSH_PUSH] = 6;
+	tlsd_lat_add(&s->st.coalesce[TLSD_DIR_TO_CLIENT].latency, 5000);
 }
 
 static json_int_t get_int(const json_t *o, const char *path)
@@ -240,6 +242,12 @@ static void test_json_stats(void **state)
 	aead = json_object_get(json_object_get(card, "classes"), "aead");
 	assert_int_equal(get_int(aead, "ewma_ns"), 1234);
 	assert_int_equal(get_int(aead, "p99_ns"), 8191);
+	/* the coalescer, per direction and reason */
+	assert_true(json_is_false(
+	    json_object_get(json_object_get(j, "coalesce"), "enabled")));
+	assert_int_equal(get_int(j, "coalesce/to_client/flushes/push"), 6);
+	assert_int_equal(get_int(j, "coalesce/to_backend/records_in"), 0);
+	assert_int_equal(get_int(j, "coalesce/to_client/latency/max_ns"), 5000);
 	/* every op class is present, with or without jobs */
 	assert_int_equal(json_object_size(json_object_get(card, "classes")),
 	                 TC_CLASS_COUNT);

@@ -164,6 +164,23 @@ static void test_exposition_grammar(void **state)
 	assert_non_null(strstr(text, "tlscard_jobs_total{op=\"aead\","
 	                             "where=\"card\"} 7\n"));
 	free(text);
+	/* the coalescer's families, both directions, every reason */
+	s->st.coalesce[TLSD_DIR_TO_CLIENT].flushes[TLSD_FLUSH_TIMER] = 4;
+	s->st.coalesce[TLSD_DIR_TO_BACKEND].records_out = 9;
+	tlsd_lat_add(&s->st.coalesce[TLSD_DIR_TO_CLIENT].latency, 2000000);
+	text = render(s);
+	check_exposition(text, fam, 64);
+	assert_non_null(strstr(text, "tlscard_coalesce_flushes_total{direction="
+	                             "\"to_client\",reason=\"timer\"} 4\n"));
+	assert_non_null(strstr(text, "tlscard_coalesce_flushes_total{direction="
+	                             "\"to_backend\",reason=\"http_end\"} "
+	                             "0\n"));
+	assert_non_null(strstr(text, "tlscard_coalesce_records_total{direction="
+	                             "\"to_backend\",side=\"out\"} 9\n"));
+	assert_non_null(strstr(text, "tlscard_coalesce_latency_seconds{"
+	                             "direction=\"to_client\",quantile="
+	                             "\"0.99\"} 0.002000000\n"));
+	free(text);
 	free(s);
 }
 
