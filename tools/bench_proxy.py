@@ -203,7 +203,7 @@ def bulk_run(cert, ca, tls_backend, which, seconds):
                          ca if tls_backend else None).start()
         else:
             p = peers.nginx_proxy(WORK, cert, files.port, tls_backend,
-                                  srv.SERVER_CPU).start()
+                                  srv.SERVER_CPU, ca).start()
         try:
             return wrk_mb_s(p.port, seconds)
         finally:

@@ -299,7 +299,8 @@ http {
 """
 
 # nginx as the TLS proxy, to a TLS (or plain) backend, keep-alive both
-# ways, 16 KB TLS records toward the client (ssl_buffer_size).
+# ways, 16 KB TLS records toward the client (ssl_buffer_size); it verifies
+# the TLS backend against the CA, as tlscardd does.
 NGINX_PROXY = """\
 worker_processes 1;
 daemon off;
@@ -325,6 +326,10 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_ssl_session_reuse on;
+      proxy_ssl_protocols TLSv1.2 TLSv1.3;
+      proxy_ssl_verify @VERIFY@;
+      proxy_ssl_trusted_certificate @CA@;
+      proxy_ssl_name localhost;
     }
   }
 }
@@ -348,14 +353,15 @@ def nginx_files(workdir, cert, tls, size, cpu):
                       port, os.path.join(d, "stderr.log"), cpu=cpu)
 
 
-def nginx_proxy(workdir, cert, backend_port, tls_backend, cpu):
+def nginx_proxy(workdir, cert, backend_port, tls_backend, cpu, ca):
     port = srv.free_port()
     d = os.path.join(workdir, "nginx-proxy")
     os.makedirs(d, exist_ok=True)
     conf = os.path.join(d, "nginx.conf")
     with open(conf, "w") as f:
         f.write(srv._fill(NGINX_PROXY, DIR=d, PORT=port, CERT=cert,
-                          BPORT=backend_port,
+                          BPORT=backend_port, CA=ca,
+                          VERIFY="on" if tls_backend else "off",
                           SCHEME="https" if tls_backend else "http"))
     return srv.Server("nginx-proxy", ["nginx", "-p", d, "-e",
                                       os.path.join(d, "nginx-error.log"),

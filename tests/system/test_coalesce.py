@@ -32,8 +32,9 @@ class ScriptedBackend:
     the script writes the bytes it wants when it wants.  sent[] holds
     what each connection's script sent, in order."""
 
-    def __init__(self, script):
+    def __init__(self, script, ctx=None):
         self.script = script
+        self.ctx = ctx
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
@@ -69,6 +70,13 @@ class ScriptedBackend:
             c.sendall(b)
             out.extend(b)
         try:
+            if self.ctx:
+                try:
+                    c = self.ctx.wrap_socket(c, server_side=True)
+                except (OSError, ssl.SSLError):
+                    return  # a probe that gave up
+                self.script(c, send, self)
+                return
             # Clients speak first; a connection closed without a word is
             # a health probe of tlscardd's backend pool, not a client.
             if not c.recv(1, socket.MSG_PEEK):
@@ -87,15 +95,27 @@ class ScriptedBackend:
 
 @pytest.fixture
 def coalescing(tls_certs, tmp_path):
-    """Factory: coalescing(script, *flags) -> (daemon, backend)."""
+    """Factory: coalescing(script, *flags, tls=False) -> (daemon, backend);
+    tls: the backend speaks TLS (ec.test certificate) and tlscardd
+    verifies it against the test CA."""
     made = []
 
-    def start(script, *flags):
-        be = ScriptedBackend(script)
+    def start(script, *flags, tls=False):
+        ctx = None
+        backend_args = []
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(tls_certs["ec.crt"], tls_certs["ec.key"])
+        be = ScriptedBackend(script, ctx)
+        if tls:
+            backend_args = ["--backend", "tls:127.0.0.1:%d" % be.port,
+                            "--backend-ca", tls_certs["ca.crt"],
+                            "--backend-sni", "ec.test"]
+        else:
+            backend_args = ["--backend", "127.0.0.1:%d" % be.port]
         sock = "/tmp/tlsco-%d-%d.sock" % (os.getpid(), time.monotonic_ns())
         d = Daemon(["--cert", tls_certs["ec.crt"], "--key",
-                    tls_certs["ec.key"], "--backend",
-                    "127.0.0.1:%d" % be.port, "--control", sock,
+                    tls_certs["ec.key"], *backend_args, "--control", sock,
                     "--coalesce", *flags])
         d.sock = sock
         made.append((d, be))
@@ -586,3 +606,145 @@ def test_staged_record_sizes(coalescing):
     assert total == len(blob), sizes
     assert run_[:5] == [1024, 2048, 4096, 8192, 16384], sizes
     assert all(n <= 16384 for n in run_), sizes
+
+
+def tls_backends_supported():
+    out = run([TLSCARDD, "--help"]).stdout.decode()
+    return "tls:" in out and "--backend-ca" in out
+
+
+class BioClient:
+    """A TLS client over a raw socket through memory BIOs, so the test
+    decides what goes out in one TCP write and when the socket is
+    half-closed."""
+
+    def __init__(self, port):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        self.inc, self.outg = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.inc, self.outg,
+                                server_hostname="localhost")
+        self.raw = socket.create_connection(("127.0.0.1", port), TIMEOUT)
+        for _ in range(50):
+            try:
+                self.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self.flush()
+                self.pull()
+        self.flush()
+
+    def flush(self):
+        data = self.outg.read()
+        if data:
+            self.raw.sendall(data)
+
+    def pull(self):
+        data = self.raw.recv(1 << 16)
+        if data:
+            self.inc.write(data)
+        else:
+            self.inc.write_eof()
+        return bool(data)
+
+    def read_exactly(self, n):
+        got = bytearray()
+        for _ in range(100000):
+            if len(got) >= n:
+                break
+            try:
+                got.extend(self.obj.read(n - len(got)))
+                continue
+            except ssl.SSLWantReadError:
+                pass
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                break
+            if not self.pull():
+                break
+        return bytes(got)
+
+    def close(self):
+        self.raw.close()
+
+
+def test_to_backend_records(coalescing):
+    """Client to a TLS backend: 2000 client records of 100 bytes, sent in
+    one TCP write, reach the backend in a few full records."""
+    if not tls_backends_supported():
+        pytest.skip("this tlscardd has no TLS backends (--backend tls:)")
+    n, size = 2000, 100
+    data = os.urandom(n * size)
+
+    def script(c, send, be):
+        got = b""
+        while len(got) < len(data):
+            chunk = c.recv(1 << 16)
+            if not chunk:
+                return  # a health probe (handshake, then close)
+            got += chunk
+        assert got == data
+        send(b"ok")
+        wait_ack(c)
+
+    d, be = coalescing(script, "--coalesce-timer-ms", NEVER_MS, tls=True)
+    cl = BioClient(d.port)
+    try:
+        for i in range(n):
+            cl.obj.write(data[i * size:(i + 1) * size])
+        cl.flush()  # 2000 records, one write
+        assert cl.read_exactly(2) == b"ok"
+        cl.obj.write(b"ack")
+        cl.flush()
+    finally:
+        cl.close()
+    st = stats(d)["to_backend"]
+    assert st["records_in"] == n + 1, st  # and the ack
+    assert st["bytes"] == len(data) + 3, st
+    # as few as possible: 200000 bytes fit in 13 full records; reads
+    # that end between records add a few
+    assert st["records_out"] <= n // 20, st
+    assert st["flushes"]["quantum"] >= 1, st
+    assert st["flushes"]["timer"] == 0, st
+    assert not be.errors
+
+
+def test_to_backend_http_end_and_fin(coalescing):
+    """Client to a TLS backend: pipelined requests whose heads arrive in
+    pieces go at their ends; the client's FIN flushes the rest."""
+    if not tls_backends_supported():
+        pytest.skip("this tlscardd has no TLS backends (--backend tls:)")
+    reqs = (b"POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
+            b"GET /b HTTP/1.1\r\n\r\n")
+    tail = b"GET /c HTTP/1.1\r\nHo"  # a head the FIN cuts short
+
+    def script(c, send, be):
+        got = b""
+        while True:
+            chunk = c.recv(1 << 16)
+            if not chunk:
+                break
+            got += chunk
+        if got:
+            assert got == reqs + tail, got
+            send(b"seen")
+
+    d, be = coalescing(script, "--coalesce-timer-ms", NEVER_MS, tls=True)
+    cl = BioClient(d.port)
+    try:
+        for piece in (reqs[:10], reqs[10:30], reqs[30:]):
+            cl.obj.write(piece)
+            cl.flush()
+            time.sleep(0.05)
+        cl.obj.write(tail)
+        cl.flush()
+        time.sleep(0.05)
+        cl.raw.shutdown(socket.SHUT_WR)
+        assert cl.read_exactly(4) == b"seen"
+    finally:
+        cl.close()
+    st = stats(d)["to_backend"]
+    assert st["flushes"]["http_end"] >= 1, st
+    assert st["flushes"]["fin"] == 1, st
+    assert st["bytes"] == len(reqs + tail), st
+    assert not be.errors
