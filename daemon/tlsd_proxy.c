@@ -329,7 +329,7 @@ static bool tlsd_to_backend_coalesced(struct tlsd_conn *c, bool *dead)
 	return moved;
 }
 
-static bool tlsd_to_backend(struct tlsd *d, struct tlsd_conn *c, bool *dead)
+static bool tlsd_to_backend(struct tlsd_conn *c, bool *dead)
 {
 	const uint8_t *p;
 	size_t n;
@@ -393,12 +393,11 @@ static bool tlsd_from_backend_coalesced(struct tlsd_conn *c, bool *dead)
 	return moved;
 }
 
-static bool tlsd_from_backend(struct tlsd *d, struct tlsd_conn *c, bool *dead)
+static bool tlsd_from_backend(struct tlsd_conn *c, bool *dead)
 {
 	bool moved = false;
 	ssize_t r;
 
-	(void)d;
 	/* Also after the client's close_notify: the backend's EOF is what
 	 * lets the connection close (a drain waits for it). */
 	if (c->co_on)
@@ -480,8 +479,8 @@ static void tlsd_pump(struct tlsd *d, struct tlsd_conn *c)
 			tlsd_flush_client(d, c, &dead);
 			tlsd_log_handshake(d, c);
 		}
-		moved |= tlsd_to_backend(d, c, &dead);
-		moved |= tlsd_from_backend(d, c, &dead);
+		moved |= tlsd_to_backend(c, &dead);
+		moved |= tlsd_from_backend(c, &dead);
 		moved |= tlsd_flush_client(d, c, &dead);
 		if (tlsd_end_for_reuse(c)) {
 			tlsd_flush_client(d, c, &dead);
