@@ -41,8 +41,7 @@ UNIT_HELPER_OBJ := $(call obj,$(UNIT_HELPER_SRC))
 
 .PHONY: all help deps test test-unit test-asan test-tsan test-system \
 	test-qemu test-fuzz fuzz lint format bench bench-driver bench-tls \
-	bench-offload run \
-	bench-proxy run \
+	bench-offload bench-proxy run \
 	clean qemu guest \
 	qemu-shell qemu-run
 
@@ -186,8 +185,7 @@ format:
 
 # ---- benchmarks -------------------------------------------------------------
 
-bench: bench-driver bench-tls bench-offload
-bench: bench-driver bench-tls bench-proxy
+bench: bench-driver bench-tls bench-offload bench-proxy
 
 bench-driver: all
 	@$(PYTHON) tools/bench_driver.py --out docs/bench
@@ -199,6 +197,7 @@ bench-tls: all
 bench-offload: all
 	@scripts/deps.sh peers
 	@$(PYTHON) tools/bench_offload.py --out docs/bench
+
 bench-proxy: all
 	@scripts/deps.sh peers
 	@$(PYTHON) tools/bench_proxy.py --out docs/bench
