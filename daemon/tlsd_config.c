@@ -43,6 +43,7 @@ enum tlsd_sec {
 	SEC_CARDS,
 	SEC_COALESCE,
 	SEC_TICKETS,
+	SEC_POOL, /* [backends]: settings of the whole pool */
 };
 
 struct tlsd_cfg_parse {
@@ -308,6 +309,14 @@ static const struct tlsd_cfg_key tlsd_cfg_keys[] = {
     {SEC_TICKETS, "enabled", false},
     {SEC_TICKETS, "key_file", false},
     {SEC_TICKETS, "rotate_s", false},
+    {SEC_POOL, "health_interval_ms", false},
+    {SEC_POOL, "health_timeout_ms", false},
+    {SEC_POOL, "health_fall", false},
+    {SEC_POOL, "health_rise", false},
+    {SEC_POOL, "pool", false},
+    {SEC_POOL, "pool_idle", false},
+    {SEC_POOL, "pool_idle_ms", false},
+    {SEC_POOL, "connect_timeout_ms", false},
 };
 
 static int tlsd_cfg_daemon(struct tlsd_cfg_parse *p, const char *k,
@@ -413,6 +422,34 @@ static int tlsd_cfg_tickets(struct tlsd_cfg_parse *p, const char *k,
 	return tlsd_cfg_u32(p, k, v, 60, 86400, &o->ticket_rotate_s);
 }
 
+/* [backends]: the same ranges as the flags (tlsd_backend_opt.c). */
+static int tlsd_cfg_pool(struct tlsd_cfg_parse *p, const char *k, const char *v)
+{
+	struct tlsd_backend_opts *b = &p->o->backend_opts;
+	bool pool;
+
+	if (!strcmp(k, "health_interval_ms"))
+		return tlsd_cfg_u32(p, k, v, 10, 3600000,
+		                    &b->check_interval_ms);
+	if (!strcmp(k, "health_timeout_ms"))
+		return tlsd_cfg_u32(p, k, v, 10, 600000, &b->check_timeout_ms);
+	if (!strcmp(k, "health_fall"))
+		return tlsd_cfg_u32(p, k, v, 1, 100, &b->fall);
+	if (!strcmp(k, "health_rise"))
+		return tlsd_cfg_u32(p, k, v, 1, 100, &b->rise);
+	if (!strcmp(k, "pool")) {
+		if (tlsd_cfg_flag(p, k, v, &pool))
+			return -1;
+		b->no_pool = !pool;
+		return 0;
+	}
+	if (!strcmp(k, "pool_idle"))
+		return tlsd_cfg_u32(p, k, v, 1, 1024, &b->idle_max);
+	if (!strcmp(k, "pool_idle_ms"))
+		return tlsd_cfg_u32(p, k, v, 10, 86400000, &b->idle_timeout_ms);
+	return tlsd_cfg_u32(p, k, v, 10, 600000, &b->connect_timeout_ms);
+}
+
 /* The end of a section: are its required keys there? */
 static void tlsd_cfg_finish(struct tlsd_cfg_parse *p)
 {
@@ -472,7 +509,7 @@ static void tlsd_cfg_header(struct tlsd_cfg_parse *p, char *text)
 	    [SEC_DAEMON] = "daemon",   [SEC_LISTENER] = "listener",
 	    [SEC_CERT] = "cert",       [SEC_BACKEND] = "backend",
 	    [SEC_CARDS] = "cards",     [SEC_COALESCE] = "coalesce",
-	    [SEC_TICKETS] = "tickets",
+	    [SEC_TICKETS] = "tickets", [SEC_POOL] = "backends",
 	};
 	struct tlsd_options *o = p->o;
 	char *end = strchr(text, ']'), *name;
@@ -491,14 +528,14 @@ static void tlsd_cfg_header(struct tlsd_cfg_parse *p, char *text)
 	if (*name)
 		*name++ = 0;
 	name += strspn(name, " \t");
-	for (unsigned i = SEC_DAEMON; i <= SEC_TICKETS; i++)
+	for (unsigned i = SEC_DAEMON; i <= SEC_POOL; i++)
 		if (!strcmp(text, types[i]))
 			sec = (enum tlsd_sec)i;
 	if (sec == SEC_NONE) {
 		tlsd_cfg_fail(p, p->line,
 		              "unknown section [%s] (daemon, "
 		              "listener, cert NAME, backend NAME, cards, "
-		              "coalesce, tickets)",
+		              "coalesce, tickets, backends)",
 		              text);
 		return;
 	}
@@ -629,6 +666,7 @@ static int tlsd_cfg_handler(void *user, const char *section, const char *k,
 	case SEC_CARDS: tlsd_cfg_cards(p, k, v); break;
 	case SEC_COALESCE: tlsd_cfg_coalesce(p, k, v); break;
 	case SEC_TICKETS: tlsd_cfg_tickets(p, k, v); break;
+	case SEC_POOL: tlsd_cfg_pool(p, k, v); break;
 	case SEC_NONE: break;
 	}
 	return !p->failed;

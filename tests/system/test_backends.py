@@ -456,3 +456,41 @@ def test_backend_flags_errors(tls_certs):
               "/nonexistent/ca.pem", "--control", "none")
     assert r.returncode == 1
     assert "backend b0: --backend-ca /nonexistent/ca.pem: " in r.stderr
+
+
+def test_config_file_backends_section(backends, proxy, tls_certs, tmp_path):
+    """[backends] in a -c file does what the pool flags do: pool = no makes
+    every client's backend connection new (the pooled test above reuses
+    them by default), and the health keys drive the probes."""
+    b = backends("t0", tls=(tls_certs["ec.crt"], tls_certs["ec.key"]))
+    conf = tmp_path / "pool.conf"
+    conf.write_text("[backends]\nhealth_interval_ms = 100\n"
+                    "health_timeout_ms = 2000\nhealth_fall = 2\n"
+                    "health_rise = 2\npool = no\n")
+    d = proxy("-c", str(conf), *tls_backend_args(tls_certs, b.port))
+    ctx = client_ctx(tls_certs)
+    n = 4
+    for i in range(n):
+        name, got = fetch(d.port, ctx, 100 + i)
+        assert sha(got) == sha(body(100 + i))
+        wait_for(lambda: backend_stats(d)["b0"]["active"] == 0, 20,
+                 "the client to end")
+    st = backend_stats(d)["b0"]
+    assert st["pool"]["new"] == n and st["pool"]["reused"] == 0
+    wait_for(lambda: backend_stats(d)["b0"]["health"]["ok"] >= 2, 20,
+             "the file's health checks")
+    b.kill()
+    wait_for(lambda: backend_stats(d)["b0"]["state"] == "down", 20,
+             "t0 to be taken out by the file's health checks")
+
+
+def test_config_file_backends_section_errors(tls_certs, tmp_path):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("[backends]\nhealth_fall = 0\n")
+    r = subprocess.run(
+        [os.path.join(ROOT, "build", "bin", "tlscardd"), "-c", str(conf),
+         "--listen", "127.0.0.1:1", "--cert", tls_certs["ec.crt"], "--key",
+         tls_certs["ec.key"], "--backend", "127.0.0.1:9"],
+        capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2
+    assert "%s:2: " % conf in r.stderr and "health_fall" in r.stderr

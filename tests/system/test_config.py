@@ -402,7 +402,8 @@ def parser_keys():
                        "tlsd_config.c")
     names = {"DAEMON": "daemon", "LISTENER": "listener", "CERT": "cert x",
              "BACKEND": "backend x", "CARDS": "cards",
-             "COALESCE": "coalesce", "TICKETS": "tickets"}
+             "COALESCE": "coalesce", "TICKETS": "tickets",
+             "POOL": "backends"}
     found = re.findall(r'\{SEC_(\w+), "([a-z_.]+)", (true|false)\}',
                        open(src).read())
     return {(names[s], k + ("0" if prefix == "true" else ""))
