@@ -9,6 +9,12 @@
  *
  * Slots are allocated from 0 up; a caller that also uses card slots
  * directly (ephemeral ECDH keys) must keep those out of the pool's range.
+ *
+ * A slot's DMA page (TC_KEY_MAX_LEN, one page) outlives its key: the next
+ * key in the slot reuses it.  Every handshake creates and destroys a few
+ * keys, and an mmap plus munmap per key cost the loop a page fault and,
+ * with the card's threads on other CPUs, a TLB shootdown each.  The page
+ * is wiped when its key dies and unmapped with the pool.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -71,12 +77,15 @@ bool tc_pool_keys_loaded(const struct tc_pool_card *card,
 	return tc_pool_keys_missing(card, job) == 0;
 }
 
-static void tc_pool_key_maybe_free(struct tc_pool *pool, struct tc_pool_key *k)
+static void tc_pool_key_maybe_free(struct tc_pool_key *k)
 {
+	struct tc_dma_buf mem = k->mem;
+
 	if (!k->dying || k->loads_inflight || k->evicts_owed)
 		return;
-	tc_dma_free(pool->ctx, &k->mem);
+	/* Wiped by tc_pool_key_destroy; kept for the slot's next key. */
 	memset(k, 0, sizeof(*k));
+	k->mem = mem;
 }
 
 /* Is slot loaded on a card other than card?  Then loading it is a move. */
@@ -166,7 +175,7 @@ void tc_pool_keys_ijob_done(struct tc_pool *pool, struct tc_pool_card *card,
 		k->evicts_owed--;
 	}
 	if (k)
-		tc_pool_key_maybe_free(pool, k);
+		tc_pool_key_maybe_free(k);
 	free(ij);
 }
 
@@ -188,7 +197,7 @@ void tc_pool_keys_card_reset(struct tc_pool *pool, struct tc_pool_card *card)
 			if (slot < pool->nkeys &&
 			    pool->keys[slot].evicts_owed) {
 				pool->keys[slot].evicts_owed--;
-				tc_pool_key_maybe_free(pool, &pool->keys[slot]);
+				tc_pool_key_maybe_free(&pool->keys[slot]);
 			}
 		}
 	}
@@ -245,9 +254,11 @@ int tc_pool_key_create(struct tc_pool *pool, uint8_t key_type,
 		pool->nkeys = n;
 	}
 	k = &pool->keys[s];
-	ret = tc_dma_alloc(pool->ctx, len, &k->mem);
-	if (ret)
-		return ret;
+	if (!k->mem.va) {
+		ret = tc_dma_alloc(pool->ctx, TC_KEY_MAX_LEN, &k->mem);
+		if (ret)
+			return ret;
+	}
 	memcpy(k->mem.va, material, len);
 	k->type = key_type;
 	k->len = (uint32_t)len;
@@ -280,7 +291,7 @@ void tc_pool_key_destroy(struct tc_pool *pool, uint32_t slot)
 			card->nevict_pending++;
 		}
 	}
-	tc_pool_key_maybe_free(pool, k);
+	tc_pool_key_maybe_free(k);
 	if (!pool->opts.caller_flushes)
 		tc_pool_flush(pool);
 }

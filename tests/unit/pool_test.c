@@ -306,6 +306,8 @@ static void test_keys_loaded_and_reloaded(void **state)
 	struct fixture *f;
 	uint32_t slot, slot2;
 	unsigned i, round;
+	struct tc_job *rj;
+	size_t nbufs;
 
 	(void)state;
 	tc_pool_opts_default(&o);
@@ -365,13 +367,32 @@ static void test_keys_loaded_and_reloaded(void **state)
 	f->jobs[50].keys = &slot2;
 	f->jobs[50].nkeys = 1;
 	assert_int_equal(tc_pool_submit(f->pool, &f->jobs[50]), -EINVAL);
-	/* Destroy evicts where loaded; the slot is reused afterwards. */
+	/* Destroy evicts where loaded; the slot is reused afterwards, with
+	 * the DMA page it had (no new mapping) holding the new material. */
+	nbufs = f->ctx->nbufs;
 	tc_pool_key_destroy(f->pool, slot);
 	for (i = 0; i < 20; i++)
 		tc_pool_wait(f->pool, 10);
+	assert_int_equal(f->ctx->nbufs, nbufs);
+	key[0] ^= 0xff;
 	assert_int_equal(
 	    tc_pool_key_create(f->pool, TC_KEY_HMAC, key, 16, &slot2), 0);
 	assert_int_equal(slot2, slot);
+	assert_int_equal(f->ctx->nbufs, nbufs);
+	HMAC(EVP_sha256(), key, 16, data.va, 10, want, &wlen);
+	rj = &f->jobs[60];
+	tc_job_prep_digest(rj, TC_HASH_SHA256, sgl.iova, 1, NULL, 0, out.iova,
+	                   32);
+	rj->sqe.u.digest.dflags = TC_DIGEST_F_HMAC;
+	rj->sqe.u.digest.key_slot = htole32(slot2);
+	rj->keys = &slot2;
+	rj->nkeys = 1;
+	assert_int_equal(tc_pool_submit(f->pool, rj), 0);
+	tc_pool_flush(f->pool);
+	for (i = 0; i < 100 && f->done_count[60] == 0; i++)
+		tc_pool_wait(f->pool, 100);
+	assert_int_equal(rj->status, TC_STS_OK);
+	assert_memory_equal(out.va, want, 32);
 	free_pool(f);
 }
 
