@@ -248,7 +248,14 @@ unsigned tc_pool_wait(struct tc_pool *pool, int timeout_ms)
 			owner[n++] = card;
 		}
 	}
-	next = tc_pool_next_deadline(pool, now);
+	/*
+	 * A zero timeout never sleeps (the caller's loop saw an fd readable):
+	 * no deadline can shorten it and no age check is overdue beyond its
+	 * own interval, so skip both scans of every in-flight job.  The loop
+	 * calls this for each card event, and the scans cost more than the
+	 * reaping.
+	 */
+	next = timeout_ms ? tc_pool_next_deadline(pool, now) : UINT64_MAX;
 	if (next != UINT64_MAX) {
 		uint64_t ms = next > now ? (next - now + 999999) / 1000000 : 0;
 
@@ -272,7 +279,7 @@ unsigned tc_pool_wait(struct tc_pool *pool, int timeout_ms)
 		}
 	}
 	/* Deadlines may have passed while asleep: scan ages now. */
-	for (i = 0; i < pool->ncards; i++)
+	for (i = 0; timeout_ms && i < pool->ncards; i++)
 		pool->cards[i]->next_scan_ns = 0;
 	return tc_pool_poll(pool, UINT32_MAX);
 }
