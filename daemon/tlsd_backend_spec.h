@@ -36,6 +36,10 @@ struct tlsd_coalesce_opts {
 	uint32_t quantum;        /* 0: min(16384, card max input, buffer) */
 	bool staged;             /* start with small records and grow them */
 	uint32_t staged_idle_ms; /* back to small records after this idle */
+	/* PUSH waits this long for more bytes after a drain (0: flush at
+	 * the drain); push_delay_set false takes the default */
+	uint32_t push_delay_us;
+	bool push_delay_set;
 };
 
 /*

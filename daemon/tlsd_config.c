@@ -306,6 +306,7 @@ static const struct tlsd_cfg_key tlsd_cfg_keys[] = {
     {SEC_COALESCE, "quantum", false},
     {SEC_COALESCE, "staged", false},
     {SEC_COALESCE, "staged_idle_ms", false},
+    {SEC_COALESCE, "push_delay_us", false},
     {SEC_TICKETS, "enabled", false},
     {SEC_TICKETS, "key_file", false},
     {SEC_TICKETS, "rotate_s", false},
@@ -402,6 +403,10 @@ static int tlsd_cfg_coalesce(struct tlsd_cfg_parse *p, const char *k,
 		return tlsd_cfg_u32(p, k, v, 0, 16384, &c->quantum);
 	if (!strcmp(k, "staged"))
 		return tlsd_cfg_flag(p, k, v, &c->staged);
+	if (!strcmp(k, "push_delay_us")) {
+		c->push_delay_set = true;
+		return tlsd_cfg_u32(p, k, v, 0, 100000, &c->push_delay_us);
+	}
 	return tlsd_cfg_u32(p, k, v, 1, 3600000, &c->staged_idle_ms);
 }
 

@@ -69,7 +69,8 @@ static void tlsd_usage(FILE *f)
 	    "                [--workers N] [--ticket-key-file FILE]\n"
 	    "                [--ticket-rotate-s S] [--drain-timeout-ms MS]\n"
 	    "                [--coalesce [--coalesce-timer-ms MS]\n"
-	    "                 [--coalesce-quantum BYTES] [--coalesce-staged]]\n"
+	    "                 [--coalesce-quantum BYTES] [--coalesce-staged]\n"
+	    "                 [--coalesce-push-delay-us US]]\n"
 	    "       tlscardd -c FILE [flags that override the file]\n"
 	    "       tlscardd -c FILE --check-config\n"
 	    "       tlscardd --rotate-ticket-key-file FILE\n"
@@ -118,6 +119,10 @@ static void tlsd_usage(FILE *f)
 	    "                       16384, or less for a card's max input)\n"
 	    "  --coalesce-staged    start with 1 KB records, doubling to the\n"
 	    "                       quantum; small again after 1 s idle\n"
+	    "  --coalesce-push-delay-us US  after the read side drains, wait\n"
+	    "                       this long for more bytes before the PUSH\n"
+	    "                       flush (0..100000; default 200; 0 flushes\n"
+	    "                       at the drain)\n"
 	    "  --client-ca FILE     require client certificates from this CA\n"
 	    "  --alpn PROTO         accept this ALPN protocol (repeatable)\n"
 	    "  --incremental-transcript  hash per message (M1 baseline)\n"
@@ -228,6 +233,7 @@ enum {
 	OPT_COALESCE_TIMER,
 	OPT_COALESCE_QUANTUM,
 	OPT_COALESCE_STAGED,
+	OPT_COALESCE_PUSH,
 };
 
 static const struct option tlsd_longopts[] = {
@@ -272,6 +278,7 @@ static const struct option tlsd_longopts[] = {
     {"coalesce-timer-ms", required_argument, NULL, OPT_COALESCE_TIMER},
     {"coalesce-quantum", required_argument, NULL, OPT_COALESCE_QUANTUM},
     {"coalesce-staged", no_argument, NULL, OPT_COALESCE_STAGED},
+    {"coalesce-push-delay-us", required_argument, NULL, OPT_COALESCE_PUSH},
     {NULL, 0, NULL, 0},
 };
 
@@ -358,6 +365,10 @@ static int tlsd_parse_opt(int opt, const char *name, struct tlsd_options *o,
 	case OPT_COALESCE_TIMER:
 		return tlsd_parse_u32("--coalesce-timer-ms", optarg, 1, 60000,
 		                      &o->coalesce.timer_ms);
+	case OPT_COALESCE_PUSH:
+		o->coalesce.push_delay_set = true;
+		return tlsd_parse_u32("--coalesce-push-delay-us", optarg, 0,
+		                      100000, &o->coalesce.push_delay_us);
 	case OPT_COALESCE_QUANTUM:
 		return tlsd_parse_u32("--coalesce-quantum", optarg, 256, 16384,
 		                      &o->coalesce.quantum);

@@ -620,24 +620,54 @@ static void tlsd_coalesce_timers_run(struct tlsd *d)
 	}
 }
 
-/* epoll_wait's timeout: the cards', the backends' and the coalescer's. */
-static int tlsd_sleep_ms(struct tlsd *d)
+/* epoll_pwait2's timeout: the cards', the backends' and the coalescer's;
+ * NULL to sleep until an event.  In ns: the push delay is well under the
+ * millisecond epoll_wait would round it up to. */
+static const struct timespec *tlsd_sleep(struct tlsd *d, struct timespec *ts)
 {
 	/* draining: wake to check the deadline */
 	int ms = tlsd_async_timeout(
 	    &d->as,
 	    tlsd_backends_sleep_ms(d->backends, d->lfd < 0 ? 50 : 1000));
-	uint64_t dl = tlsd_coalesce_timers_next(&d->co_timers), now;
+	uint64_t dl = tlsd_coalesce_timers_next(&d->co_timers), now, ns;
 
-	if (!dl)
-		return ms;
-	now = tlsd_now_ns();
-	if (dl <= now)
-		return 0;
-	/* round up: waking early would only sleep again */
-	if ((dl - now + 999999) / 1000000 < (uint64_t)ms)
-		ms = (int)((dl - now + 999999) / 1000000);
-	return ms;
+	if (!dl && ms < 0)
+		return NULL;
+	ns = ms < 0 ? UINT64_MAX : (uint64_t)ms * 1000000;
+	if (dl) {
+		now = tlsd_now_ns();
+		if (dl <= now)
+			ns = 0;
+		else if (dl - now < ns)
+			ns = dl - now;
+	}
+	ts->tv_sec = (time_t)(ns / 1000000000);
+	ts->tv_nsec = (long)(ns % 1000000000);
+	return ts;
+}
+
+/* epoll_pwait2 (Linux 5.11); an older kernel gets epoll_wait, the
+ * timeout rounded up to a millisecond (waking early would only sleep
+ * again). */
+static int tlsd_epoll_wait(int epfd, struct epoll_event *evs,
+                           const struct timespec *ts)
+{
+	static bool old_kernel;
+	int n;
+
+	if (!old_kernel) {
+		n = epoll_pwait2(epfd, evs, TLSD_MAX_EVENTS, ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		old_kernel = true;
+	}
+	if (!ts)
+		return epoll_wait(epfd, evs, TLSD_MAX_EVENTS, -1);
+	if (ts->tv_sec > 3600)
+		return epoll_wait(epfd, evs, TLSD_MAX_EVENTS, 3600000);
+	return epoll_wait(
+	    epfd, evs, TLSD_MAX_EVENTS,
+	    (int)(ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000));
 }
 
 static void tlsd_accept(struct tlsd *d)
@@ -883,6 +913,7 @@ int tlsd_run(struct tlsd_gen *g)
 	         d.cfg->client_ca ? ", client certificates required" : "");
 	while (!tlsd_stop) {
 		struct epoll_event evs[TLSD_MAX_EVENTS];
+		struct timespec ts;
 		int n;
 
 		if (tlsd_reload) {
@@ -895,7 +926,7 @@ int tlsd_run(struct tlsd_gen *g)
 		if (d.lfd < 0 && tlsd_drained(&d, &drain_end))
 			break;
 		/* Draining: wake to check the deadline. */
-		n = epoll_wait(d.epfd, evs, TLSD_MAX_EVENTS, tlsd_sleep_ms(&d));
+		n = tlsd_epoll_wait(d.epfd, evs, tlsd_sleep(&d, &ts));
 		for (int i = 0; i < n; i++) {
 			uintptr_t tag = (uintptr_t)evs[i].data.ptr;
 

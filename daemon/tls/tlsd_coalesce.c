@@ -40,6 +40,14 @@ static uint64_t tlsd_coalesce_idle_ns(const struct tlsd_coalesce *c)
 	return ms * NS_PER_MS;
 }
 
+static uint64_t tlsd_coalesce_push_ns(const struct tlsd_coalesce *c)
+{
+	uint32_t us = c->opt->push_delay_set ? c->opt->push_delay_us
+	                                     : TLSD_COALESCE_PUSH_US;
+
+	return us * 1000ull;
+}
+
 static size_t tlsd_coalesce_stage_min(const struct tlsd_coalesce *c)
 {
 	return c->quantum < TLSD_COALESCE_STAGE_MIN ? c->quantum
@@ -95,6 +103,39 @@ static void tlsd_coalesce_rearm(struct tlsd_coalesce *c)
 	c->armed = true;
 }
 
+/* The push deadline's FIFO: one delay for all, so arming appends. */
+static void tlsd_coalesce_push_disarm(struct tlsd_coalesce *c)
+{
+	struct tlsd_coalesce_timers *t = c->timers;
+
+	if (!c->push_ns)
+		return;
+	if (c->pprev)
+		c->pprev->pnext = c->pnext;
+	else
+		t->phead = c->pnext;
+	if (c->pnext)
+		c->pnext->pprev = c->pprev;
+	else
+		t->ptail = c->pprev;
+	c->pprev = c->pnext = NULL;
+	c->push_ns = 0;
+}
+
+static void tlsd_coalesce_push_arm(struct tlsd_coalesce *c, uint64_t now_ns)
+{
+	struct tlsd_coalesce_timers *t = c->timers;
+
+	tlsd_coalesce_push_disarm(c);
+	c->push_ns = now_ns + tlsd_coalesce_push_ns(c);
+	c->pprev = t->ptail;
+	if (t->ptail)
+		t->ptail->pnext = c;
+	else
+		t->phead = c;
+	t->ptail = c;
+}
+
 uint64_t tlsd_coalesce_deadline(const struct tlsd_coalesce *c)
 {
 	if (!tlsd_coalesce_waiting(c))
@@ -104,7 +145,11 @@ uint64_t tlsd_coalesce_deadline(const struct tlsd_coalesce *c)
 
 uint64_t tlsd_coalesce_timers_next(const struct tlsd_coalesce_timers *t)
 {
-	return t->head ? tlsd_coalesce_deadline(t->head) : 0;
+	uint64_t dl = t->head ? tlsd_coalesce_deadline(t->head) : 0;
+
+	if (t->phead && (!dl || t->phead->push_ns < dl))
+		dl = t->phead->push_ns;
+	return dl;
 }
 
 struct tlsd_coalesce *
@@ -113,6 +158,8 @@ tlsd_coalesce_timers_expired(const struct tlsd_coalesce_timers *t,
 {
 	if (t->head && tlsd_coalesce_deadline(t->head) <= now_ns)
 		return t->head;
+	if (t->phead && t->phead->push_ns <= now_ns)
+		return t->phead;
 	return NULL;
 }
 
@@ -146,8 +193,10 @@ int tlsd_coalesce_start(struct tlsd_coalesce *c,
 
 void tlsd_coalesce_stop(struct tlsd_coalesce *c)
 {
-	if (c->timers)
+	if (c->timers) {
 		tlsd_coalesce_disarm(c);
+		tlsd_coalesce_push_disarm(c);
+	}
 	c->off = c->due = c->len = 0;
 }
 
@@ -174,6 +223,8 @@ static void tlsd_coalesce_flush(struct tlsd_coalesce *c, size_t n,
 	 * follows every commit), so its clock starts now. */
 	c->first_ns = now_ns;
 	tlsd_coalesce_rearm(c);
+	/* What still waits came after the drain that armed it. */
+	tlsd_coalesce_push_disarm(c);
 }
 
 static void tlsd_coalesce_quantum_check(struct tlsd_coalesce *c,
@@ -212,6 +263,9 @@ void tlsd_coalesce_commit(struct tlsd_coalesce *c, size_t n, unsigned records,
 	if (!n)
 		return;
 	c->st->records_in += records;
+	/* More bytes before the push deadline: keep coalescing; the next
+	 * drain arms it again. */
+	tlsd_coalesce_push_disarm(c);
 	if (!tlsd_coalesce_waiting(c)) {
 		c->first_ns = now_ns;
 		/* Staged: a connection idle this long starts small again. */
@@ -258,6 +312,14 @@ void tlsd_coalesce_drained(struct tlsd_coalesce *c, uint64_t now_ns)
 	 * end (http_end), so the waiting bytes are all head. */
 	if (tlsd_http1_partial_head(&c->http))
 		return;
+	/* A sender of back-to-back small writes drains the socket after
+	 * each one while the proxy keeps up: wait push_delay_us for the
+	 * next, as Nagle does, so they share a record.  The timer still
+	 * bounds the oldest byte. */
+	if (c->timers && tlsd_coalesce_push_ns(c) && tlsd_coalesce_waiting(c)) {
+		tlsd_coalesce_push_arm(c, now_ns);
+		return;
+	}
 	tlsd_coalesce_flush(c, tlsd_coalesce_waiting(c), TLSD_FLUSH_PUSH,
 	                    now_ns);
 }
@@ -273,9 +335,16 @@ bool tlsd_coalesce_expire(struct tlsd_coalesce *c, uint64_t now_ns)
 {
 	uint64_t dl = tlsd_coalesce_deadline(c);
 
-	if (!dl || dl > now_ns)
+	if (dl && dl <= now_ns) {
+		tlsd_coalesce_flush(c, tlsd_coalesce_waiting(c),
+		                    TLSD_FLUSH_TIMER, now_ns);
+		return true;
+	}
+	if (!c->push_ns || c->push_ns > now_ns)
 		return false;
-	tlsd_coalesce_flush(c, tlsd_coalesce_waiting(c), TLSD_FLUSH_TIMER,
+	/* Quiet since the drain: the push that was held. */
+	tlsd_coalesce_push_disarm(c);
+	tlsd_coalesce_flush(c, tlsd_coalesce_waiting(c), TLSD_FLUSH_PUSH,
 	                    now_ns);
 	return true;
 }

@@ -10,17 +10,20 @@
  *             records are staged);
  *   http_end  an HTTP/1.1 message ended (tlsd_http1.h);
  *   fin       the sender closed its side;
- *   push      the read side drained (a partial HTTP head is held: the
- *             peer cannot use it before the rest arrives);
+ *   push      the read side drained and stayed quiet for push_delay_us
+ *             (a sender of back-to-back small writes refills it within
+ *             that, so its bytes share records; 0 flushes at the drain;
+ *             a partial HTTP head is held: the peer cannot use it
+ *             before the rest arrives);
  *   timer     the oldest buffered byte has waited timer_ms.
  *
  * Pure logic over a buffer, without sockets: the proxy reads into
  * tlsd_coalesce_space(), reports what happened (commit, drained, eof,
  * expire) and seals what is due with tlsd_coalesce_next()/_sealed() or
- * tlsd_coalesce_seal().  Deadlines of every buffer sit in one FIFO
- * (struct tlsd_coalesce_timers): with a single timer_ms, the order of
- * arming is the order of expiry, so arming, disarming and finding the
- * next deadline are O(1).
+ * tlsd_coalesce_seal().  Deadlines of every buffer sit in two FIFOs
+ * (struct tlsd_coalesce_timers), one for timer_ms and one for the push
+ * delay: with a single delay each, the order of arming is the order of
+ * expiry, so arming, disarming and finding the next deadline are O(1).
  */
 #ifndef TLSD_COALESCE_H
 #define TLSD_COALESCE_H
@@ -39,11 +42,13 @@
 #define TLSD_COALESCE_STAGE_MIN  1024
 #define TLSD_COALESCE_TIMER_MS   20
 #define TLSD_COALESCE_IDLE_MS    1000
+#define TLSD_COALESCE_PUSH_US    200 /* docs/bench/proxy.md */
 
 struct tlsd_coalesce;
 
 struct tlsd_coalesce_timers {
-	struct tlsd_coalesce *head, *tail; /* earliest deadline first */
+	struct tlsd_coalesce *head, *tail;   /* earliest deadline first */
+	struct tlsd_coalesce *phead, *ptail; /* push deadlines, the same */
 };
 
 struct tlsd_coalesce {
@@ -61,6 +66,8 @@ struct tlsd_coalesce {
 	struct tlsd_http1 http;
 	struct tlsd_coalesce *tprev, *tnext;
 	bool armed;
+	uint64_t push_ns; /* push deadline; 0: none armed */
+	struct tlsd_coalesce *pprev, *pnext;
 	void *owner; /* the caller's (the proxy's connection), for timers */
 };
 
@@ -100,11 +107,12 @@ void tlsd_coalesce_commit(struct tlsd_coalesce *c, size_t n, unsigned records,
                           uint64_t now_ns);
 /* Bytes that pass without buffering (the HTTP framing still sees them). */
 void tlsd_coalesce_observe(struct tlsd_coalesce *c, const uint8_t *p, size_t n);
-/* The read side drained (PUSH). */
+/* The read side drained: flush (PUSH), or arm the push deadline. */
 void tlsd_coalesce_drained(struct tlsd_coalesce *c, uint64_t now_ns);
 /* The sender closed its side (FIN). */
 void tlsd_coalesce_eof(struct tlsd_coalesce *c, uint64_t now_ns);
-/* Timer: flush when the deadline passed; true if it flushed. */
+/* Timer: flush when the timer or push deadline passed; true if it
+ * flushed. */
 bool tlsd_coalesce_expire(struct tlsd_coalesce *c, uint64_t now_ns);
 
 /* The next record: up to the record limit of what is due; 0 if none. */
@@ -119,7 +127,8 @@ static inline size_t tlsd_coalesce_buffered(const struct tlsd_coalesce *c)
 	return c->len - c->off;
 }
 
-/* When this buffer's timer fires; 0 when nothing waits. */
+/* When this buffer's timer fires; 0 when nothing waits (the push
+ * deadline, when armed, is push_ns). */
 uint64_t tlsd_coalesce_deadline(const struct tlsd_coalesce *c);
 /* The earliest deadline of all; 0 when nothing waits. */
 uint64_t tlsd_coalesce_timers_next(const struct tlsd_coalesce_timers *t);

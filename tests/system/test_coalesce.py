@@ -280,6 +280,37 @@ def test_push(coalescing):
     assert f["timer"] == 0 and f["fin"] == 0, f
 
 
+def test_push_delay_small_writes(coalescing):
+    """Small writes a little apart, each of which drains the read side:
+    with a push delay longer than the gaps they share records, and the
+    quiet after the last one flushes with reason push."""
+    n, size = 200, 100
+    chunk = b"\x17" * size  # not HTTP: only the drain and quiet matter
+
+    def script(c, send, be):
+        assert c.recv(16) == b"go"
+        for _ in range(n):
+            send(chunk)
+            time.sleep(0.001)
+        wait_ack(c)
+
+    d, be = coalescing(script, "--coalesce-timer-ms", NEVER_MS,
+                       "--coalesce-push-delay-us", "50000")
+    with connect(d) as t:
+        t.sendall(b"go")
+        t.settimeout(8)  # < NEVER_MS: only quantum and push can deliver
+        assert recv_exactly(t, n * size) == chunk * n
+        t.sendall(b"ack")
+    st = stats(d)["to_client"]
+    assert st["bytes"] == n * size, st
+    # 20000 bytes: one full quantum and the rest; a loaded machine may
+    # pause the sender past the delay now and then, adding a few
+    assert st["records_out"] <= n // 10, st
+    assert st["flushes"]["push"] >= 1, st
+    assert st["flushes"]["timer"] == 0 and st["flushes"]["fin"] == 0, st
+    assert not be.errors
+
+
 def test_push_inside_body(coalescing):
     """An HTTP body in progress is usable: a drain sends it."""
     part = head(length=1000) + b"b" * 100

@@ -3,8 +3,8 @@
  * The M4 coalescer (tlsd_coalesce.c): each transmittal condition flushes
  * and is counted by its reason, records are cut as few and as large as
  * the quantum allows (or staged, growing, back to small after idle), the
- * timer FIFO keeps the earliest deadline first, and the bytes come out in
- * order, whole.  Time is passed in, so nothing here sleeps.
+ * timer FIFO keeps the earliest deadline first, the push delay holds a
+ * drain's flush for more bytes, and the bytes come out in order, whole.  Time is passed in, so nothing here sleeps.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include "tlsd_coalesce.h"
 
 #define MS 1000000ull
+#define US 1000ull
 
 struct rig {
 	struct tlsd_coalesce_opts opt;
@@ -41,6 +42,8 @@ static struct rig *rig_new(uint32_t quantum, bool staged)
 	r->opt.timer_ms = 20;
 	r->opt.quantum = quantum;
 	r->opt.staged = staged;
+	/* flush at the drain: the push delay has tests of its own */
+	r->opt.push_delay_set = true;
 	tlsd_http1_pipeline_init(&r->pipe);
 	assert_int_equal(tlsd_coalesce_start(&r->co, &r->opt, &r->st,
 	                                     &r->timers,
@@ -287,6 +290,168 @@ static void test_timer_fifo(void **state)
 	rig_free(b);
 }
 
+/* A rig with the push delay; its buffer is opaque (not HTTP). */
+static struct rig *rig_push(uint32_t delay_us)
+{
+	struct rig *r = rig_new(0, false);
+
+	r->opt.push_delay_us = delay_us;
+	return r;
+}
+
+static void put_chunk(struct rig *r, uint64_t now)
+{
+	static uint8_t chunk[100];
+
+	memset(chunk, 0x17, sizeof(chunk));
+	put(r, chunk, sizeof(chunk), now);
+}
+
+static void test_push_delay_coalesces(void **state)
+{
+	struct rig *r = rig_push(500);
+	uint64_t t = 1 * MS;
+
+	(void)state;
+	/* back-to-back writes, each read drains the socket: held */
+	for (int i = 0; i < 10; i++, t += 100 * US) {
+		put_chunk(r, t);
+		tlsd_coalesce_drained(&r->co, t);
+		assert_int_equal(flushes(r, TLSD_FLUSH_PUSH), 0);
+		assert_int_equal(tlsd_coalesce_timers_next(&r->timers),
+		                 t + 500 * US);
+		assert_ptr_equal(r->timers.phead, &r->co);
+	}
+	t -= 100 * US;
+	/* quiet, but not for the whole delay yet */
+	assert_null(tlsd_coalesce_timers_expired(&r->timers, t + 499 * US));
+	assert_false(tlsd_coalesce_expire(&r->co, t + 499 * US));
+	assert_ptr_equal(tlsd_coalesce_timers_expired(&r->timers, t + 500 * US),
+	                 &r->co);
+	assert_true(tlsd_coalesce_expire(&r->co, t + 500 * US));
+	assert_int_equal(flushes(r, TLSD_FLUSH_PUSH), 1);
+	assert_int_equal(flushes(r, TLSD_FLUSH_TIMER), 0);
+	assert_null(r->timers.phead);
+	assert_null(r->timers.head);
+	assert_int_equal(tlsd_coalesce_timers_next(&r->timers), 0);
+	drain_out(r, t + 500 * US);
+	assert_int_equal(r->nrec, 1);
+	assert_int_equal(r->rec[0], 1000);
+	rig_free(r);
+}
+
+static void test_push_delay_zero(void **state)
+{
+	struct rig *r = rig_push(0);
+
+	(void)state;
+	/* 0 is today's behaviour: the drain flushes, nothing is armed */
+	put_chunk(r, 1 * MS);
+	tlsd_coalesce_drained(&r->co, 1 * MS);
+	assert_int_equal(flushes(r, TLSD_FLUSH_PUSH), 1);
+	assert_null(r->timers.phead);
+	assert_int_equal(tlsd_coalesce_timers_next(&r->timers), 0);
+	rig_free(r);
+}
+
+static void test_push_delay_default(void **state)
+{
+	struct rig *r = rig_push(0);
+
+	(void)state;
+	r->opt.push_delay_set = false;
+	put_chunk(r, 1 * MS);
+	tlsd_coalesce_drained(&r->co, 1 * MS);
+	assert_int_equal(flushes(r, TLSD_FLUSH_PUSH), 0);
+	assert_int_equal(tlsd_coalesce_timers_next(&r->timers),
+	                 1 * MS + TLSD_COALESCE_PUSH_US * US);
+	rig_free(r);
+}
+
+static void test_push_delay_timer_bounds(void **state)
+{
+	struct rig *r = rig_push(500);
+	uint64_t t = 1 * MS;
+
+	(void)state;
+	/* never quiet for 500 us: the timer flushes the oldest byte */
+	for (int i = 0; i < 60; i++, t += 400 * US) {
+		struct tlsd_coalesce *due;
+
+		while ((due = tlsd_coalesce_timers_expired(&r->timers, t)))
+			assert_true(tlsd_coalesce_expire(due, t));
+		put_chunk(r, t);
+		tlsd_coalesce_drained(&r->co, t);
+	}
+	assert_int_equal(flushes(r, TLSD_FLUSH_PUSH), 0);
+	assert_int_equal(flushes(r, TLSD_FLUSH_TIMER), 1);
+	assert_int_equal(r->st.latency.max_ns, 20 * MS);
+	drain_out(r, t);
+	assert_int_equal(r->nrec, 1);
+	assert_int_equal(r->rec[0], 50 * 100);
+	rig_free(r);
+}
+
+static void test_push_delay_fin_http_end(void **state)
+{
+	struct rig *r = rig_push(500);
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
+	                           "\r\n01234";
+
+	(void)state;
+	put_str(r, head, 1 * MS);
+	tlsd_coalesce_drained(&r->co, 1 * MS);
+	assert_ptr_equal(r->timers.phead, &r->co);
+	/* the message ends: http_end at once, the push deadline goes */
+	put_str(r, "56789", 1 * MS + 100 * US);
+	assert_int_equal(flushes(r, TLSD_FLUSH_HTTP_END), 1);
+	assert_null(r->timers.phead);
+	put_str(r, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nab", 2 * MS);
+	tlsd_coalesce_drained(&r->co, 2 * MS);
+	assert_ptr_equal(r->timers.phead, &r->co);
+	/* FIN flushes at once too */
+	tlsd_coalesce_eof(&r->co, 2 * MS + 100 * US);
+	assert_int_equal(flushes(r, TLSD_FLUSH_FIN), 1);
+	assert_int_equal(flushes(r, TLSD_FLUSH_PUSH), 0);
+	assert_null(r->timers.phead);
+	assert_null(r->timers.ptail);
+	rig_free(r);
+}
+
+static void test_push_fifo(void **state)
+{
+	struct rig *a = rig_push(500), *b = rig_push(500);
+
+	(void)state;
+	b->co.timers = &a->timers;
+	put_chunk(a, 1 * MS);
+	tlsd_coalesce_drained(&a->co, 1 * MS);
+	put_chunk(b, 1 * MS + 100 * US);
+	tlsd_coalesce_drained(&b->co, 1 * MS + 100 * US);
+	assert_ptr_equal(a->timers.phead, &a->co);
+	assert_ptr_equal(a->timers.ptail, &b->co);
+	/* more for a: it leaves the FIFO, and its next drain goes last */
+	put_chunk(a, 1 * MS + 200 * US);
+	assert_ptr_equal(a->timers.phead, &b->co);
+	assert_ptr_equal(a->timers.ptail, &b->co);
+	tlsd_coalesce_drained(&a->co, 1 * MS + 200 * US);
+	assert_ptr_equal(a->timers.ptail, &a->co);
+	assert_int_equal(tlsd_coalesce_timers_next(&a->timers),
+	                 1 * MS + 600 * US);
+	assert_ptr_equal(
+	    tlsd_coalesce_timers_expired(&a->timers, 1 * MS + 650 * US),
+	    &b->co);
+	assert_true(tlsd_coalesce_expire(&b->co, 1 * MS + 650 * US));
+	assert_int_equal(flushes(b, TLSD_FLUSH_PUSH), 1);
+	assert_ptr_equal(a->timers.phead, &a->co);
+	tlsd_coalesce_stop(&a->co);
+	assert_null(a->timers.phead);
+	assert_null(a->timers.ptail);
+	tlsd_coalesce_stop(&b->co);
+	rig_free(a);
+	rig_free(b);
+}
+
 static void test_observe_pairs_head(void **state)
 {
 	struct rig *r = rig_new(0, false);
@@ -345,6 +510,12 @@ int main(void)
 	    cmocka_unit_test(test_timer_fifo),
 	    cmocka_unit_test(test_observe_pairs_head),
 	    cmocka_unit_test(test_latency_histogram),
+	    cmocka_unit_test(test_push_delay_coalesces),
+	    cmocka_unit_test(test_push_delay_zero),
+	    cmocka_unit_test(test_push_delay_default),
+	    cmocka_unit_test(test_push_delay_timer_bounds),
+	    cmocka_unit_test(test_push_delay_fin_http_end),
+	    cmocka_unit_test(test_push_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
