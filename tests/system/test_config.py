@@ -450,3 +450,13 @@ def test_sighup_moves_new_connections_to_the_new_backends(tmp_path,
     finally:
         d.close()
         slow.sock.close()
+
+
+def test_example_config_shows_every_key():
+    """etc/tlscardd.conf is the example docs/configuration.md points to:
+    every documented key appears in it, set or commented out."""
+    text = open(EXAMPLE).read()
+    missing = [(s, k) for s, k in doc_keys()
+               if not re.search(r"^[; ]*%s\s*=" % re.escape(
+                   k.replace(".0", ".1")), text, re.M)]
+    assert not missing, missing
