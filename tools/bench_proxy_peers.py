@@ -57,26 +57,48 @@ def _listener():
     return s
 
 
-class RecordRelay:
+class _Server:
+    """A loopback listener on a free port whose accept loop runs in a
+    thread: each connection goes to self._conn in its own thread.
+    Subclasses set their own fields before calling __init__."""
+
+    def __init__(self):
+        self.sock = _listener()
+        self.port = self.sock.getsockname()[1]
+        self.stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._conn, args=(c,),
+                             daemon=True).start()
+
+    def close(self):
+        self.stop = True
+        self.sock.close()
+
+
+class RecordRelay(_Server):
     """127.0.0.1:port -> target, counting the application-data records
     (content type 23) in the direction `count` ("up": toward target,
     "down": back).  reset() zeroes the count (after the handshakes)."""
 
     def __init__(self, target_port, count):
-        self.sock = _listener()
-        self.port = self.sock.getsockname()[1]
         self.target = target_port
         self.count = count
         self.records = 0
         self.lock = threading.Lock()
-        self.stop = False
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
     def reset(self):
         with self.lock:
             self.records = 0
 
-    def _serve(self):
+    def _serve(self):  # a relay pairs each connection with the target
         while not self.stop:
             try:
                 c, _ = self.sock.accept()
@@ -120,12 +142,8 @@ class RecordRelay:
         except OSError:
             pass
 
-    def close(self):
-        self.stop = True
-        self.sock.close()
 
-
-class SinkBackend:
+class SinkBackend(_Server):
     """Per connection: answers "ping\\n" with "pong\\n", then reads until
     `expect` more bytes arrived and answers "done\\n".  tls: wrap with
     the given server context."""
@@ -133,20 +151,8 @@ class SinkBackend:
     def __init__(self, expect, ctx=None):
         self.expect = expect
         self.ctx = ctx
-        self.sock = _listener()
-        self.port = self.sock.getsockname()[1]
-        self.stop = False
         self.errors = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while not self.stop:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._conn, args=(c,),
-                             daemon=True).start()
+        super().__init__()
 
     def _conn(self, c):
         try:
@@ -173,31 +179,15 @@ class SinkBackend:
         finally:
             c.close()
 
-    def close(self):
-        self.stop = True
-        self.sock.close()
 
-
-class DripBackend:
+class DripBackend(_Server):
     """Plain TCP.  Per connection: "ping\\n" -> "pong\\n", then "go\\n" ->
     `count` writes of `size` bytes (TCP_NODELAY), then waits for the
     client's word and closes."""
 
     def __init__(self, count, size):
         self.count, self.size = count, size
-        self.sock = _listener()
-        self.port = self.sock.getsockname()[1]
-        self.stop = False
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while not self.stop:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._conn, args=(c,),
-                             daemon=True).start()
+        super().__init__()
 
     def _conn(self, c):
         try:
@@ -221,31 +211,15 @@ class DripBackend:
         finally:
             c.close()
 
-    def close(self):
-        self.stop = True
-        self.sock.close()
 
-
-class HttpPiecesBackend:
+class HttpPiecesBackend(_Server):
     """Plain TCP HTTP/1.1 keep-alive server: each request line
     "GET /N HTTP/1.1" is answered by a response of N body bytes written
     in `pieces` writes `gap_s` apart (a server that streams)."""
 
     def __init__(self, pieces=3, gap_s=0.001):
         self.pieces, self.gap = pieces, gap_s
-        self.sock = _listener()
-        self.port = self.sock.getsockname()[1]
-        self.stop = False
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while not self.stop:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._conn, args=(c,),
-                             daemon=True).start()
+        super().__init__()
 
     def _conn(self, c):
         try:
@@ -271,10 +245,6 @@ class HttpPiecesBackend:
             pass
         finally:
             c.close()
-
-    def close(self):
-        self.stop = True
-        self.sock.close()
 
 
 NGINX_FILES = """\
