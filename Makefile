@@ -110,8 +110,10 @@ $(BUILD)/tests/%_test: $(BUILD)/obj/tests/unit/%_test.o $(UNIT_HELPER_OBJ) $(LIB
 
 # ---- tests -----------------------------------------------------------------
 
-# Every tier; stops at the first failing tier.
+# Every tier; stops at the first failing tier.  The summary sums every
+# file in build/results, so results of earlier single-tier runs go first.
 test: deps
+	rm -rf $(BUILD)/results
 	$(MAKE) all
 	$(MAKE) test-unit
 	$(MAKE) test-asan
